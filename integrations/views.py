@@ -48,6 +48,11 @@ def cursor_detail(request):
     return render(request, "integrations/cursor_detail.html", {"page": page})
 
 
+def _posted(request):
+    # Not `request.POST or None`: an empty POST must still be bound, so it shows "required".
+    return request.POST if request.method == "POST" else None
+
+
 def _key_error(form, error: services.IntegrationError) -> str:
     """Show a validation failure on the form; return the hint to display under it."""
     form.add_error("api_key" if isinstance(error, services.KeyRejected) else None, error.user_message)
@@ -59,7 +64,7 @@ def _key_error(form, error: services.IntegrationError) -> str:
 def cursor_connect(request):
     if selectors.cursor_connection(request.organization) is not None:
         return redirect("integrations:cursor_detail")
-    form = ConnectCursorForm(request.POST or None)
+    form = ConnectCursorForm(_posted(request))
     hint = ""
     if request.method == "POST" and form.is_valid():
         try:
@@ -86,7 +91,7 @@ def cursor_connect(request):
 @org_required(capability=MANAGE)
 def cursor_replace_key(request):
     connection = _connection_or_404(request)
-    form = ReplaceKeyForm(request.POST or None, initial={"team_id": connection.team_id})
+    form = ReplaceKeyForm(_posted(request), initial={"team_id": connection.team_id})
     hint = ""
     if request.method == "POST" and form.is_valid():
         try:
@@ -111,7 +116,7 @@ def cursor_replace_key(request):
 @org_required(capability=MANAGE)
 def cursor_disconnect(request):
     connection = _connection_or_404(request)
-    form = DisconnectForm(request.POST or None)
+    form = DisconnectForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         deleted = services.disconnect(connection, request.user, keep_history=form.keep_history)
         if form.keep_history:
