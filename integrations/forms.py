@@ -1,6 +1,6 @@
 from django import forms
 
-MIN_KEY_LENGTH = 20  # real keys are a prefix plus 64 characters; this only catches paste slips
+from .services import key_format_problem
 
 
 class ApiKeyField(forms.CharField):
@@ -19,13 +19,8 @@ class ApiKeyField(forms.CharField):
 
     def validate(self, value):
         super().validate(value)
-        # Messages never echo the value: it is a secret even when it is wrong.
-        if any(ch.isspace() for ch in value):
-            raise forms.ValidationError("An API key has no spaces inside. Copy it again from Cursor.")
-        if len(value) < MIN_KEY_LENGTH:
-            raise forms.ValidationError(
-                "That is too short to be a Cursor API key. Copy it again from Cursor."
-            )
+        if problem := key_format_problem(value):
+            raise forms.ValidationError(problem)
 
 
 class ConnectCursorForm(forms.Form):

@@ -65,6 +65,27 @@ SYNC_ALREADY_RUNNING = "A sync is already running."
 SYNC_PAUSED = "Cursor rejected the stored key; replace it before syncing."
 
 
+class MalformedKey(IntegrationError):
+    pass
+
+
+MIN_KEY_LENGTH = 20  # real keys are a prefix plus 64 characters; this only catches paste slips
+
+
+def key_format_problem(api_key: str) -> str:
+    """Why `api_key` cannot be a Cursor key, or "" — checked before anything calls Cursor.
+
+    The message never quotes the value: a wrong key can still be a secret.
+    """
+    if not api_key:
+        return "Paste your Cursor Admin API key."
+    if any(ch.isspace() for ch in api_key):
+        return "An API key has no spaces inside. Copy it again from Cursor."
+    if len(api_key) < MIN_KEY_LENGTH:
+        return "That is too short to be a Cursor API key. Copy it again from Cursor."
+    return ""
+
+
 @dataclass(frozen=True)
 class KeyCheck:
     """What validation learned about a key: stored as `Connection.capabilities`."""
@@ -73,17 +94,30 @@ class KeyCheck:
     enterprise_note: str  # empty when every stream is available
 
 
+# Someone is waiting on the form: one retry for a blip, then tell them to try again.
+VALIDATION_TIMEOUT_SECONDS = 10.0
+VALIDATION_RETRIES = 1
+
+
 def make_client(api_key: str, base_url: str):
     """The one place a Cursor client is built for validation (tests replace it)."""
     from .cursor.client import CursorClient
 
-    return CursorClient(api_key, base_url=base_url or settings.CURSOR_API_BASE_URL)
+    return CursorClient(
+        api_key,
+        base_url=base_url or settings.CURSOR_API_BASE_URL,
+        timeout=VALIDATION_TIMEOUT_SECONDS,
+        max_retries=VALIDATION_RETRIES,
+    )
 
 
 def check_key(api_key: str, base_url: str = "") -> KeyCheck:
     """Validate a key against Cursor; raise KeyRejected / CursorUnavailable. Nothing is written."""
+    if problem := key_format_problem(api_key):
+        raise MalformedKey(problem)
     try:
-        caps = make_client(api_key, base_url).validate()
+        with make_client(api_key, base_url) as client:
+            caps = client.validate()
     except InvalidApiKey:
         raise KeyRejected() from None
     except PlanRequired:

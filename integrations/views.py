@@ -55,7 +55,10 @@ def _posted(request):
 
 def _key_error(form, error: services.IntegrationError) -> str:
     """Show a validation failure on the form; return the hint to display under it."""
-    form.add_error("api_key" if isinstance(error, services.KeyRejected) else None, error.user_message)
+    form.add_error(
+        "api_key" if isinstance(error, (services.KeyRejected, services.MalformedKey)) else None,
+        error.user_message,
+    )
     return error.hint
 
 

@@ -32,6 +32,12 @@ class FakeCursor:
         self.calls.append((api_key, base_url))
         return self
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
     def validate(self):
         if self.error is not None:
             raise self.error
