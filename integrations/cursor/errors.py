@@ -44,9 +44,7 @@ class InvalidApiKey(CursorError):
 class PlanRequired(CursorError):
     """403 anywhere, or 401 on an Enterprise-only family (Analytics, AI Code Tracking)."""
 
-    default_user_message = (
-        "This part of Cursor's API is only available to teams on the Enterprise plan."
-    )
+    default_user_message = "This part of Cursor's API is only available to teams on the Enterprise plan."
 
 
 class RateLimited(CursorError):
@@ -56,13 +54,9 @@ class RateLimited(CursorError):
     or None when the server sent none.
     """
 
-    default_user_message = (
-        "Cursor is rate-limiting requests. The sync will try again shortly."
-    )
+    default_user_message = "Cursor is rate-limiting requests. The sync will try again shortly."
 
-    def __init__(
-        self, message: str = "", *, retry_after: float | None = None, **kwargs
-    ) -> None:
+    def __init__(self, message: str = "", *, retry_after: float | None = None, **kwargs) -> None:
         self.retry_after = retry_after
         super().__init__(message, **kwargs)
 
@@ -70,9 +64,7 @@ class RateLimited(CursorError):
 class UpstreamError(CursorError):
     """Cursor answered, but with a 5xx, invalid JSON, an unexpected shape or an unexpected 4xx."""
 
-    default_user_message = (
-        "Cursor's API returned an unexpected response. Please try again later."
-    )
+    default_user_message = "Cursor's API returned an unexpected response. Please try again later."
 
 
 class CursorUnreachable(CursorError):
@@ -84,9 +76,7 @@ class CursorUnreachable(CursorError):
 class CursorTimeout(CursorUnreachable):
     """Cursor did not answer within the client's timeout."""
 
-    default_user_message = (
-        "Cursor's API did not answer in time. Please try again later."
-    )
+    default_user_message = "Cursor's API did not answer in time. Please try again later."
 
 
 def _rebuild(cls, args, state):

@@ -75,9 +75,7 @@ class UsageEvent:
     cache_write_tokens: int
     cache_read_tokens: int
     token_cents: Decimal  # tokenUsage.totalCents: model cost
-    charged_cents: (
-        Decimal  # model cost + Cursor token fee (reconciles with /teams/spend)
-    )
+    charged_cents: Decimal  # model cost + Cursor token fee (reconciles with /teams/spend)
     cursor_token_fee: Decimal
     conversation_id: str
 
