@@ -15,6 +15,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 from django.db import connection
 from django.utils import timezone
@@ -356,7 +357,9 @@ def upsert_spend(
 def upsert_team_analytics(organization_id: int, rows: Iterable[records.AnalyticsRow]) -> int:
     """Store Analytics API team rows (long format); rows without a day cannot be placed."""
     values = (
-        (organization_id, r.metric, r.day, _clip(r.key, 200), r.values) for r in rows if r.day is not None
+        (organization_id, r.metric, r.day, _clip(r.key, 200), _json_numbers(r.values))
+        for r in rows
+        if r.day is not None
     )
     return upsert(
         TeamAnalytics,
@@ -365,6 +368,17 @@ def upsert_team_analytics(organization_id: int, rows: Iterable[records.Analytics
         conflict=["organization_id", "metric", "day", "key"],
         update=["values"],
     )
+
+
+def _json_numbers(value):
+    """Decimals (how the client parses numbers) as JSON numbers: ints stay ints."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _json_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_numbers(v) for v in value]
+    return value
 
 
 AI_COMMIT_VALUES = [
