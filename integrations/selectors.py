@@ -27,7 +27,7 @@ RUN_BADGE = {
     SyncRun.Status.PARTIAL: "badge-warn",
     SyncRun.Status.FAILED: "badge-error",
 }
-# Streams in the order the sync engine runs them; unknown streams are appended as they come.
+# Streams in the order the sync engine runs them (its STREAMS); unknown ones sort last.
 STREAM_LABELS = {
     "members": "Members",
     "daily_usage": "Daily usage",
@@ -35,8 +35,6 @@ STREAM_LABELS = {
     "spend": "Spend",
     "analytics": "Analytics API",
     "ai_code": "AI code tracking",
-    "ai_commits": "AI commits",
-    "ai_changes": "AI changes",
 }
 CAPABILITIES = [
     ("admin", "Admin API", ""),

@@ -243,32 +243,43 @@ def disconnect(connection: Connection, actor, *, keep_history: bool) -> int:
     return deleted
 
 
-def _refuse_sync_if_blocked(connection: Connection):
-    if connection.syncs_paused:
-        raise SyncNotAllowed(SYNC_PAUSED)
-    if SyncRun.objects.filter(
-        organization=connection.organization, status__in=SyncRun.ACTIVE_STATUSES
-    ).exists():
-        raise SyncNotAllowed(SYNC_ALREADY_RUNNING)
+def _active_run(organization) -> SyncRun | None:
+    return SyncRun.objects.filter(organization=organization, status__in=SyncRun.ACTIVE_STATUSES).first()
 
 
 def trigger_sync(connection: Connection, actor, *, trigger=SyncRun.Trigger.MANUAL, days=None) -> SyncRun:
-    """'Sync now': enqueue a sync unless one is active or the key is known to be rejected."""
-    _refuse_sync_if_blocked(connection)
-    with transaction.atomic():
-        run = _start_sync(connection, trigger=trigger, actor=actor, days=days)
-        record(connection.organization, actor, AuditLogEntry.Action.SYNC_TRIGGERED, _run_detail(run, days))
+    """'Sync now': enqueue a sync unless one is active or the key is known to be rejected.
+
+    The engine decides what "active" means (it takes over runs whose worker died), so the
+    run it hands back is compared with the one that was active before: the same run means
+    nothing new was started. The engine writes the audit entry for the actor.
+    """
+    if connection.syncs_paused:
+        raise SyncNotAllowed(SYNC_PAUSED)
+    before = _active_run(connection.organization)
+    run = _start_sync(connection, trigger=trigger, actor=actor, days=days)
+    if before is not None and run.pk == before.pk:
+        raise SyncNotAllowed(SYNC_ALREADY_RUNNING)
     return run
 
 
-def create_foreground_run(connection: Connection, actor=None, *, days=None) -> SyncRun:
-    """A queued run for `manage.py sync_cursor`, which runs it itself instead of enqueueing it."""
-    _refuse_sync_if_blocked(connection)
+def create_foreground_run(connection: Connection, *, days=None) -> SyncRun:
+    """A queued run for `manage.py sync_cursor`, which runs it itself instead of enqueueing it.
+
+    No active-run check here: `run_sync` takes the organization's lock and closes this run
+    as "already running" if a worker holds it, which the command reports.
+    """
     with transaction.atomic():
         run = SyncRun.objects.create(
             organization=connection.organization, connection=connection, trigger=SyncRun.Trigger.COMMAND
         )
-        record(connection.organization, actor, AuditLogEntry.Action.SYNC_TRIGGERED, _run_detail(run, days))
+        record(
+            connection.organization,
+            None,
+            AuditLogEntry.Action.SYNC_TRIGGERED,
+            _run_detail(run, days),
+            provider=connection.provider,
+        )
     return run
 
 

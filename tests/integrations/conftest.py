@@ -9,7 +9,7 @@ from django.utils import timezone
 from analytics.models import CursorMember, DailyUsage, UsageEvent
 from integrations import services
 from integrations.cursor.records import Capabilities
-from integrations.models import Connection, SyncRun
+from integrations.models import Connection
 
 # Looks like a real D4 key (prefix + 64 characters); distinctive so a leak is easy to find.
 API_KEY = "crsr_" + "Sx9kQ2vLr7Tz" * 5 + "pW4b"
@@ -52,25 +52,27 @@ def fake_cursor(monkeypatch):
 
 
 @dataclass
-class SyncRecorder:
+class SyncSpy:
+    """Wraps the real sync engine's start_sync and records its calls.
+
+    Under pytest-django the test's transaction never commits, so the Celery task the engine
+    enqueues "after commit" never runs: a started sync stays a queued SyncRun to assert on.
+    """
+
     calls: list = field(default_factory=list)
 
     def __call__(self, connection, *, trigger, actor=None, days=None):
-        """Mimics the sync engine's contract: return the active run, or create a queued one."""
+        from integrations.cursor.sync import start_sync
+
         self.calls.append({"connection": connection.pk, "trigger": trigger, "actor": actor, "days": days})
-        active = SyncRun.objects.filter(
-            organization=connection.organization, status__in=SyncRun.ACTIVE_STATUSES
-        ).first()
-        return active or SyncRun.objects.create(
-            organization=connection.organization, connection=connection, trigger=trigger
-        )
+        return start_sync(connection, trigger=trigger, actor=actor, days=days)
 
 
 @pytest.fixture
 def sync_calls(monkeypatch):
-    recorder = SyncRecorder()
-    monkeypatch.setattr(services, "_start_sync", recorder)
-    return recorder
+    spy = SyncSpy()
+    monkeypatch.setattr(services, "_start_sync", spy)
+    return spy
 
 
 def make_connection(organization, *, key=API_KEY, status=Connection.Status.HEALTHY, **extra):

@@ -15,6 +15,7 @@ from integrations.cursor.errors import (
     RateLimited,
     UpstreamError,
 )
+from integrations.locks import org_sync_lock
 from integrations.models import AuditLogEntry, Connection, SyncRun
 
 from .conftest import API_KEY, NEW_API_KEY, TEAM_PLAN, make_connection, seed_history
@@ -40,9 +41,11 @@ def test_connect_validates_then_saves_encrypted_key_audits_and_enqueues_backfill
         {"connection": conn.pk, "trigger": "connect", "actor": admin_user, "days": None}
     ]
     assert result.sync_run.trigger == SyncRun.Trigger.CONNECT
-    entry = AuditLogEntry.objects.get(organization=org)
-    assert (entry.action, entry.actor) == (AuditLogEntry.Action.CONNECTED, admin_user)
+    entry = AuditLogEntry.objects.get(organization=org, action=AuditLogEntry.Action.CONNECTED)
+    assert entry.actor == admin_user
     assert API_KEY not in entry.detail
+    # The engine records who started the backfill.
+    assert AuditLogEntry.objects.filter(organization=org, action="sync_triggered", actor=admin_user).exists()
 
 
 def test_rejected_key_saves_nothing(org, admin_user, fake_cursor, sync_calls):
@@ -192,20 +195,38 @@ def test_disconnect_cancels_active_runs_so_a_reconnect_can_sync(org, admin_user)
 def test_trigger_sync_starts_a_run_and_audits(org, admin_user, sync_calls):
     conn = make_connection(org)
     run = services.trigger_sync(conn, admin_user)
-    assert run.trigger == SyncRun.Trigger.MANUAL
+    assert run.trigger == SyncRun.Trigger.MANUAL and run.status == SyncRun.Status.QUEUED
     assert sync_calls.calls[0]["trigger"] == SyncRun.Trigger.MANUAL
-    entry = AuditLogEntry.objects.get(organization=org, action=AuditLogEntry.Action.SYNC_TRIGGERED)
-    assert f"#{run.pk}" in entry.detail
+    entries = AuditLogEntry.objects.filter(organization=org, action=AuditLogEntry.Action.SYNC_TRIGGERED)
+    assert [e.actor for e in entries] == [admin_user]
 
 
-def test_trigger_sync_while_a_run_is_active_starts_nothing(org, admin_user, sync_calls):
+def test_trigger_sync_while_a_run_is_queued_starts_nothing(org, admin_user, sync_calls):
     conn = make_connection(org)
-    SyncRun.objects.create(organization=org, connection=conn, status=SyncRun.Status.RUNNING)
+    SyncRun.objects.create(organization=org, connection=conn, status=SyncRun.Status.QUEUED)
     with pytest.raises(services.SyncNotAllowed, match="A sync is already running"):
         services.trigger_sync(conn, admin_user)
-    assert sync_calls.calls == []
     assert SyncRun.objects.filter(organization=org).count() == 1
     assert not AuditLogEntry.objects.filter(action=AuditLogEntry.Action.SYNC_TRIGGERED).exists()
+
+
+def test_trigger_sync_while_a_worker_holds_the_run_starts_nothing(org, admin_user, sync_calls):
+    conn = make_connection(org)
+    SyncRun.objects.create(organization=org, connection=conn, status=SyncRun.Status.RUNNING)
+    with org_sync_lock(org.pk) as acquired:  # a live worker holds the organization's lock
+        assert acquired
+        with pytest.raises(services.SyncNotAllowed, match="A sync is already running"):
+            services.trigger_sync(conn, admin_user)
+    assert SyncRun.objects.filter(organization=org).count() == 1
+
+
+def test_a_run_whose_worker_died_does_not_block_sync_now(org, admin_user, sync_calls):
+    conn = make_connection(org)
+    dead = SyncRun.objects.create(organization=org, connection=conn, status=SyncRun.Status.RUNNING)
+    run = services.trigger_sync(conn, admin_user)  # nobody holds the lock: the engine takes over
+    assert run.pk != dead.pk
+    dead.refresh_from_db()
+    assert dead.status == SyncRun.Status.FAILED
 
 
 def test_another_orgs_active_run_does_not_block_sync_now(org, other_org, admin_user, sync_calls):
