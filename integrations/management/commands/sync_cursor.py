@@ -42,8 +42,8 @@ class ProgressPrinter:
 
     def update(self, progress: dict):
         for stream, state in progress.items():
-            if not isinstance(state, dict):
-                continue
+            if not isinstance(state, dict) or state.get("status") == "pending":
+                continue  # streams not started yet add nothing but noise
             merged = {**self.state.get(stream, {}), **state}
             self.state[stream] = merged
             line = self.line(stream, merged)
