@@ -434,3 +434,12 @@ def test_progress_json_reports_the_latest_run(admin_client, org, connection):
 def test_progress_json_without_runs(admin_client, connection):
     data = admin_client.get(PROGRESS).json()
     assert data["run"] is None and data["connection"]["status"] == "healthy"
+
+
+def test_percent_counts_streams_that_have_not_started(admin_client, org, connection):
+    progress = {s: {"status": "pending", "rows": 0, "done": 0, "total": 0} for s in ("a", "b", "c", "d")}
+    progress["a"] = {"status": "done", "rows": 5, "done": 1, "total": 1}
+    progress["b"] = {"status": "unavailable", "rows": 0, "done": 0, "total": 0, "note": "needs Enterprise"}
+    SyncRun.objects.create(organization=org, connection=connection, status="running", progress=progress)
+    assert admin_client.get(PROGRESS).json()["run"]["percent"] == 50  # not 100: c and d have not started
+    assert '<span id="sync-percent">50</span>' in text(admin_client.get(DETAIL))
