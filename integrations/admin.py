@@ -16,6 +16,8 @@ class ConnectionAdmin(admin.ModelAdmin):
         "organization",
         "provider",
         "key_display",
+        # Pointing base_url elsewhere would send the key to another host: not editable here.
+        "base_url",
         "capabilities",
         "stream_status",
         "last_error",

@@ -5,6 +5,7 @@ Access: every member sees the integrations index (read-only); every other page n
 chokepoint, so another organization's connection is simply not found (404).
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
@@ -83,7 +84,8 @@ def cursor_connect(request):
         except services.IntegrationError as exc:
             hint = _key_error(form, exc)
         else:
-            messages.success(request, "Cursor is connected. The first 30 days are syncing now.")
+            days = settings.CURSOR_BACKFILL_DAYS
+            messages.success(request, f"Cursor is connected. The last {days} days are syncing now.")
             if result.enterprise_note:
                 messages.warning(request, result.enterprise_note)
             return redirect("integrations:cursor_detail")

@@ -105,6 +105,12 @@ def test_connect_cursor_fails_non_zero_with_the_reason(org, sim, key, base_url, 
     assert not Connection.objects.exists()
 
 
+def test_connect_cursor_refuses_a_base_url_that_is_not_http(org):
+    with pytest.raises(CommandError, match="not an http"):
+        run("connect_cursor", "--org", "acme", "--api-key", API_KEY, "--base-url", "ftp://x")
+    assert not Connection.objects.exists()
+
+
 def test_connect_cursor_unknown_org_and_existing_connection(org, sim):
     with pytest.raises(CommandError, match="No organization with slug 'nope'"):
         run("connect_cursor", "--org", "nope", "--api-key", API_KEY)

@@ -116,10 +116,13 @@ def test_django_admin_never_shows_the_key_or_its_token(superuser_client, connect
 def test_django_admin_change_page_shows_last4_and_saving_keeps_the_key(superuser_client, connected):
     url = reverse("admin:integrations_connection_change", args=[connected.pk])
     assert f"••••{API_KEY[-4:]}" in superuser_client.get(url).content.decode()
-    response = superuser_client.post(url, {"team_id": "t2", "base_url": "", "status": "healthy"})
+    response = superuser_client.post(
+        url, {"team_id": "t2", "base_url": "http://evil.test", "status": "healthy"}
+    )
     assert response.status_code == 302
     connected.refresh_from_db()
     assert connected.team_id == "t2" and connected.get_api_key() == API_KEY
+    assert connected.base_url == ""  # read-only: the key cannot be redirected to another host
 
 
 def test_logs_never_contain_the_key(caplog, admin_client, org, fake_cursor, sync_calls):

@@ -2,7 +2,9 @@
 
 import sys
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.core.validators import URLValidator
 
 from integrations import selectors, services
 from koalr.accounts.models import Organization
@@ -26,6 +28,11 @@ class Command(BaseCommand):
         organization = Organization.objects.filter(slug=org).first()
         if organization is None:
             raise CommandError(f"No organization with slug {org!r}.")
+        if base_url:
+            try:
+                URLValidator(schemes=["http", "https"])(base_url)
+            except ValidationError:
+                raise CommandError(f"--base-url {base_url!r} is not an http(s) URL.") from None
         if api_key == "-":  # keeps the key out of shell history and `ps`
             api_key = sys.stdin.readline()
         try:
