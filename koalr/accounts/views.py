@@ -209,12 +209,8 @@ def _accept_as_user(request, token, found):
             messages.error(request, error.message)
         else:
             return _joined(request, membership)
-    return render(
-        request,
-        "accounts/invite_accept.html",
-        {"invite": found, "wrong_account": wrong_account},
-        status=403 if wrong_account else 200,
-    )
+    # A 200 even for the wrong account: a 4xx would make django.request log the live token.
+    return render(request, "accounts/invite_accept.html", {"invite": found, "wrong_account": wrong_account})
 
 
 def _joined(request, membership):
