@@ -48,3 +48,14 @@ def test_production_refuses_to_start_without_a_secret_key():
     )
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_healthz_is_served_over_http_while_pages_redirect_to_https(settings, db):
+    from django.test import Client
+
+    settings.SECURE_SSL_REDIRECT = True  # the test settings turn it off; production has it on
+    client = Client()  # a fresh client builds its middleware with these settings
+    assert client.get("/healthz").status_code == 200
+    response = client.get("/accounts/login/")
+    assert response.status_code == 301
+    assert response.url.startswith("https://")
