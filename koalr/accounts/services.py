@@ -6,58 +6,42 @@ The business rules live here so the pages and the REST API enforce the same ones
 - Only an owner may grant the owner role or change/remove an owner.
 - An organization always keeps at least one owner.
 
-Rule violations by a role that should never have been offered the action raise
-`PermissionDenied` (403); mistakes a legitimate user can make raise `AccountsError`
-with a message meant for them. Targets are passed in already scoped to the actor's
+Invites live in invites.py and the shared checks in rules.py; both are re-exported here
+so callers have one module to import. Targets are passed in already scoped to the actor's
 organization by the caller; services re-check it and fail closed.
 """
 
 import secrets
 
-from django.conf import settings
-from django.contrib.auth import password_validation
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
-from django.core.validators import validate_email, validate_slug
+from django.core.validators import validate_slug
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from .models import INVITE_LIFETIME, ApiToken, Invite, Membership, Organization, User, hash_token
+from .invites import (  # noqa: F401 (re-exported)
+    accept_invite,
+    accept_invite_as_new_user,
+    accept_path,
+    invite,
+    revoke_invite,
+    unusable_reason,
+)
+from .models import ApiToken, Membership, Organization, User
+from .rules import (  # noqa: F401 (re-exported)
+    AccountsError,
+    InviteUnusable,
+    check_role,
+    grantable_roles,
+    may_manage,
+    normalize_email,
+    require_manager,
+    require_same_org,
+    validate_password,
+)
 from .tenancy import SESSION_KEY
 
 Role = Membership.Role
-
-
-class AccountsError(Exception):
-    """A user-facing refusal: the message is safe and meant to be shown as is."""
-
-    def __init__(self, message, field=None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
-class InviteUnusable(AccountsError):
-    """The invite link cannot be used (unknown, expired, revoked or already used)."""
-
-
-def normalize_email(email: str) -> str:
-    email = (email or "").strip().lower()
-    try:
-        validate_email(email)
-    except ValidationError:
-        raise AccountsError("Enter a valid email address.", field="email") from None
-    return email
-
-
-def _validate_password(password, user):
-    try:
-        password_validation.validate_password(password, user)
-    except ValidationError as exc:
-        raise AccountsError(" ".join(exc.messages), field="password") from None
 
 
 # ---------- Organizations and sign-up ----------
@@ -111,7 +95,7 @@ def signup(*, email, password, organization_name, first_name="", last_name="") -
     if not (organization_name or "").strip():
         raise AccountsError("Enter your organization's name.", field="organization_name")
     user = User(email=email, first_name=first_name.strip(), last_name=last_name.strip())
-    _validate_password(password, user)
+    validate_password(password, user)
     user.set_password(password)
     user.save()
     organization = _create_organization(organization_name)
@@ -134,157 +118,11 @@ def create_organization_with_owner(*, slug, name, owner_email, password=None):
         if password is None:
             password = generated = secrets.token_urlsafe(12)
         else:
-            _validate_password(password, user)
+            validate_password(password, user)
         user.set_password(password)
         user.save()
     membership = Membership.objects.create(user=user, organization=organization, role=Role.OWNER)
     return membership, generated
-
-
-# ---------- Invites ----------
-
-
-def _require_manager(actor: Membership):
-    if not actor.can_manage_members:
-        raise PermissionDenied("Only owners and admins manage members.")
-
-
-def _require_same_org(actor: Membership, obj):
-    # Callers look targets up with organization=actor.organization; this is the backstop.
-    if obj.organization_id != actor.organization_id:
-        raise PermissionDenied("Not in your organization.")
-
-
-def grantable_roles(actor: Membership) -> list[tuple[str, str]]:
-    """Roles `actor` may give to someone: owners grant any, admins never grant owner."""
-    if not actor.can_manage_members:
-        return []
-    if actor.is_owner:
-        return list(Role.choices)
-    return [(value, label) for value, label in Role.choices if value != Role.OWNER]
-
-
-def _check_role(actor, role):
-    if role not in Role.values:
-        raise AccountsError("Choose a valid role.", field="role")
-    if role == Role.OWNER and not actor.is_owner:
-        raise PermissionDenied("Only an owner can make someone an owner.")
-
-
-def accept_path(token: str) -> str:
-    return reverse("accounts:accept_invite", args=[token])
-
-
-@transaction.atomic
-def invite(*, actor: Membership, email: str, role: str, build_absolute_uri) -> Invite:
-    """Invite `email` to the actor's organization and email them a single-use link.
-
-    A pending invite for the same address is revoked and replaced (its link stops working).
-    The email is sent inside the transaction: if sending fails, no invite is left behind.
-    """
-    _require_manager(actor)
-    email = normalize_email(email)
-    _check_role(actor, role)
-    organization = actor.organization
-    if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
-        raise AccountsError(f"{email} is already a member of {organization.name}.", field="email")
-    now = timezone.now()
-    Invite.objects.pending().filter(organization=organization, email__iexact=email).update(revoked_at=now)
-    token, token_hash = Invite.new_token()
-    new_invite = Invite.objects.create(
-        organization=organization,
-        email=email,
-        role=role,
-        token_hash=token_hash,
-        invited_by=actor.user,
-        expires_at=now + INVITE_LIFETIME,
-    )
-    context = {
-        "invite": new_invite,
-        "organization": organization,
-        "inviter": actor.user,
-        "accept_url": build_absolute_uri(accept_path(token)),
-        "expires_at": new_invite.expires_at,
-    }
-    send_mail(
-        subject=render_to_string("accounts/email/invite_subject.txt", context).strip(),
-        message=render_to_string("accounts/email/invite_body.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[email],
-    )
-    return new_invite
-
-
-@transaction.atomic
-def revoke_invite(*, actor: Membership, invite: Invite) -> Invite:
-    _require_manager(actor)
-    _require_same_org(actor, invite)
-    invite = Invite.objects.select_for_update().get(pk=invite.pk, organization=actor.organization)
-    if not invite.is_usable:
-        raise AccountsError("This invitation is no longer pending.")
-    invite.revoked_at = timezone.now()
-    invite.save(update_fields=["revoked_at"])
-    return invite
-
-
-def unusable_reason(invite: Invite | None) -> str | None:
-    if invite is None:
-        return "This invitation link is not valid. Check that you copied the whole link."
-    if invite.accepted_at is not None:
-        return "This invitation has already been used."
-    if invite.revoked_at is not None:
-        return "This invitation was withdrawn. Ask an owner or admin to invite you again."
-    if invite.is_expired:
-        return "This invitation has expired. Ask an owner or admin to invite you again."
-    return None
-
-
-def _lock_usable_invite(token: str) -> Invite:
-    invite = (
-        Invite.objects.select_for_update()
-        .select_related("organization")
-        .filter(token_hash=hash_token(token or ""))
-        .first()
-    )
-    reason = unusable_reason(invite)
-    if reason:
-        raise InviteUnusable(reason)
-    return invite
-
-
-def _consume(invite: Invite, user) -> Membership:
-    membership, _ = Membership.objects.get_or_create(
-        user=user, organization=invite.organization, defaults={"role": invite.role}
-    )
-    invite.accepted_at = timezone.now()
-    invite.accepted_by = user
-    invite.save(update_fields=["accepted_at", "accepted_by"])
-    return membership
-
-
-@transaction.atomic
-def accept_invite(*, token: str, user) -> Membership:
-    """A logged-in user accepts: the invite must be addressed to their email."""
-    invite = _lock_usable_invite(token)
-    if user.email.lower() != invite.email.lower():
-        raise AccountsError(
-            f"This invitation was sent to {invite.email}, but you are logged in as {user.email}. "
-            f"Log out and log in as {invite.email} to accept it."
-        )
-    return _consume(invite, user)
-
-
-@transaction.atomic
-def accept_invite_as_new_user(*, token: str, password: str, first_name="", last_name="") -> Membership:
-    """A visitor without an account accepts: the account is created for the invited email."""
-    invite = _lock_usable_invite(token)
-    if User.objects.filter(email__iexact=invite.email).exists():
-        raise AccountsError("An account with this email already exists. Log in to accept the invitation.")
-    user = User(email=invite.email.lower(), first_name=first_name.strip(), last_name=last_name.strip())
-    _validate_password(password, user)
-    user.set_password(password)
-    user.save()
-    return _consume(invite, user)
 
 
 # ---------- Roles and removal ----------
@@ -299,11 +137,6 @@ def _lock_owners(organization) -> list[Membership]:
     )
 
 
-def may_manage(actor: Membership, target: Membership) -> bool:
-    """Whether `actor` may change the role of / remove `target` (the last-owner rule aside)."""
-    return actor.can_manage_members and (actor.is_owner or not target.is_owner)
-
-
 def _guard_owner_change(actor: Membership, target: Membership):
     if target.is_owner and not actor.is_owner:
         raise PermissionDenied("Only an owner can change or remove an owner.")
@@ -311,9 +144,9 @@ def _guard_owner_change(actor: Membership, target: Membership):
 
 @transaction.atomic
 def change_role(*, actor: Membership, target: Membership, role: str) -> Membership:
-    _require_manager(actor)
-    _require_same_org(actor, target)
-    _check_role(actor, role)
+    require_manager(actor)
+    require_same_org(actor, target)
+    check_role(actor, role)
     target = Membership.objects.select_for_update().get(pk=target.pk, organization=actor.organization)
     _guard_owner_change(actor, target)
     if target.role == role:
@@ -330,8 +163,8 @@ def change_role(*, actor: Membership, target: Membership, role: str) -> Membersh
 @transaction.atomic
 def remove_member(*, actor: Membership, target: Membership) -> None:
     """Remove a membership and revoke the API tokens it held in this organization."""
-    _require_manager(actor)
-    _require_same_org(actor, target)
+    require_manager(actor)
+    require_same_org(actor, target)
     target = Membership.objects.select_for_update().get(pk=target.pk, organization=actor.organization)
     _guard_owner_change(actor, target)
     if target.is_owner and len(_lock_owners(actor.organization)) <= 1:
