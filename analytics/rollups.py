@@ -1,0 +1,114 @@
+"""Daily rollups the dashboard and API read, recomputed set-based for a range of days.
+
+`refresh_rollups` deletes the organization's rollup rows for the days given and rebuilds
+them from DailyUsage, UsageEvent and CursorMember with three INSERT … SELECT statements,
+inside one transaction: rollups are derived data, so rebuilding is idempotent and a
+reader never sees a half-refreshed day. Portable SQL (PostgreSQL in production and tests,
+SQLite in the embedded demo). Every statement is scoped by organization_id.
+"""
+
+from datetime import date
+
+from django.db import connection, transaction
+
+from .models import CursorMember, MemberDailyRollup, ModelDailyRollup, OrgDailyRollup
+
+# (rollup column, DailyUsage source column) for the counters that come from daily usage.
+DAILY_COUNTERS = [
+    ("agent_requests", "agent_requests"),
+    ("chat_requests", "chat_requests"),
+    ("composer_requests", "composer_requests"),
+    ("cmdk_usages", "cmdk_usages"),
+    ("tabs_shown", "total_tabs_shown"),
+    ("tabs_accepted", "total_tabs_accepted"),
+    ("accepts", "total_accepts"),
+    ("rejects", "total_rejects"),
+    ("applies", "total_applies"),
+    ("total_lines_added", "total_lines_added"),
+    ("total_lines_deleted", "total_lines_deleted"),
+    ("accepted_lines_added", "accepted_lines_added"),
+    ("accepted_lines_deleted", "accepted_lines_deleted"),
+]
+# (rollup column, aggregate over analytics_usageevent) for the counters from usage events.
+EVENT_COUNTERS = [
+    ("usage_events", "COUNT(*)"),
+    ("request_cost_units", "SUM(requests_costs)"),
+    ("input_tokens", "SUM(input_tokens)"),
+    ("output_tokens", "SUM(output_tokens)"),
+    ("cache_read_tokens", "SUM(cache_read_tokens)"),
+    ("cache_write_tokens", "SUM(cache_write_tokens)"),
+    ("spend_cents", "SUM(charged_cents)"),
+]
+COUNTER_COLUMNS = [c for c, _ in DAILY_COUNTERS] + [c for c, _ in EVENT_COUNTERS]
+
+
+def _member_rollup_sql() -> str:
+    daily_cols = ", ".join(f"{src} AS {col}" for col, src in DAILY_COUNTERS)
+    zero_events = ", ".join(f"0 AS {col}" for col, _ in EVENT_COUNTERS)
+    zero_daily = ", ".join(f"0 AS {col}" for col, _ in DAILY_COUNTERS)
+    event_cols = ", ".join(f"{agg} AS {col}" for col, agg in EVENT_COUNTERS)
+    sums = ", ".join(f"SUM({col})" for col in COUNTER_COLUMNS)
+    return f"""
+        INSERT INTO {MemberDailyRollup._meta.db_table}
+            (organization_id, member_id, day, is_active, top_model, {", ".join(COUNTER_COLUMNS)})
+        SELECT %s, member_id, day, MAX(active) = 1, MAX(top_model), {sums}
+        FROM (
+            SELECT member_id, day, CASE WHEN is_active THEN 1 ELSE 0 END AS active,
+                   most_used_model AS top_model, {daily_cols}, {zero_events}
+            FROM analytics_dailyusage
+            WHERE organization_id = %s AND day BETWEEN %s AND %s
+            UNION ALL
+            SELECT member_id, day, 1 AS active, '' AS top_model, {zero_daily}, {event_cols}
+            FROM analytics_usageevent
+            WHERE organization_id = %s AND day BETWEEN %s AND %s
+            GROUP BY member_id, day
+        ) AS per_member_day
+        GROUP BY member_id, day
+    """
+
+
+def _org_rollup_sql() -> str:
+    sums = ", ".join(f"SUM({col})" for col in COUNTER_COLUMNS)
+    return f"""
+        INSERT INTO {OrgDailyRollup._meta.db_table}
+            (organization_id, day, active_users, seats, {", ".join(COUNTER_COLUMNS)})
+        SELECT %s, day, SUM(CASE WHEN is_active THEN 1 ELSE 0 END), %s, {sums}
+        FROM {MemberDailyRollup._meta.db_table}
+        WHERE organization_id = %s AND day BETWEEN %s AND %s
+        GROUP BY day
+    """
+
+
+def _model_rollup_sql() -> str:
+    return f"""
+        INSERT INTO {ModelDailyRollup._meta.db_table}
+            (organization_id, day, model, kind, usage_events, users, request_cost_units,
+             input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, spend_cents)
+        SELECT %s, day, model, kind, COUNT(*), COUNT(DISTINCT member_id), SUM(requests_costs),
+               SUM(input_tokens), SUM(output_tokens), SUM(cache_read_tokens),
+               SUM(cache_write_tokens), SUM(charged_cents)
+        FROM analytics_usageevent
+        WHERE organization_id = %s AND day BETWEEN %s AND %s
+        GROUP BY day, model, kind
+    """
+
+
+def seat_count(organization_id: int) -> int:
+    """Seats = people on the Cursor roster who have not been removed."""
+    return CursorMember.objects.filter(
+        organization_id=organization_id, is_removed=False, not_in_roster=False
+    ).count()
+
+
+def refresh_rollups(organization_id: int, start: date, end: date) -> None:
+    """Rebuild the three rollups of one organization for the UTC days start..end inclusive."""
+    if start > end:
+        return
+    seats = seat_count(organization_id)
+    with transaction.atomic(), connection.cursor() as cursor:
+        for model in (OrgDailyRollup, MemberDailyRollup, ModelDailyRollup):
+            model.objects.filter(organization_id=organization_id, day__range=(start, end)).delete()
+        org, window = organization_id, (start, end)
+        cursor.execute(_member_rollup_sql(), [org, org, *window, org, *window])
+        cursor.execute(_org_rollup_sql(), [org, seats, org, *window])
+        cursor.execute(_model_rollup_sql(), [org, org, *window])

@@ -1,0 +1,162 @@
+"""Connections to AI-tool providers, their sync runs and their audit log.
+
+Every row is owned by an organization; every query filters on it.
+"""
+
+from django.conf import settings
+from django.db import models
+
+from . import crypto
+
+
+class Provider(models.TextChoices):
+    CURSOR = "cursor", "Cursor"
+
+
+class Connection(models.Model):
+    """One connection per organization and provider. The API key is stored encrypted."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for first sync"
+        SYNCING = "syncing", "Syncing"
+        HEALTHY = "healthy", "Healthy"
+        FAILING = "failing", "Failing"
+        KEY_REJECTED = "key_rejected", "Key rejected"
+
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="connections"
+    )
+    provider = models.CharField(max_length=20, choices=Provider.choices, default=Provider.CURSOR)
+    # Secret, kept apart from config: Fernet token, never rendered, logged or serialized.
+    encrypted_api_key = models.TextField(editable=False)
+    api_key_last4 = models.CharField(max_length=4, blank=True)
+    team_id = models.CharField(max_length=64, blank=True)
+    base_url = models.URLField(blank=True, help_text="Empty: settings.CURSOR_API_BASE_URL")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    # {"admin": true, "analytics": false, "ai_code": false}: what the key's plan allows.
+    capabilities = models.JSONField(default=dict, blank=True)
+    # Per-stream availability learned while syncing, e.g. {"analytics": "unavailable"}.
+    stream_status = models.JSONField(default=dict, blank=True)
+    last_error = models.TextField(blank=True)
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "provider"], name="uniq_connection_per_provider")
+        ]
+
+    def __str__(self):
+        return f"{self.get_provider_display()} for {self.organization}"
+
+    def __repr__(self):  # never include the key
+        return f"<Connection {self.pk} {self.provider} org={self.organization_id} status={self.status}>"
+
+    def set_api_key(self, api_key: str) -> None:
+        api_key = api_key.strip()
+        self.encrypted_api_key = crypto.encrypt(api_key)
+        self.api_key_last4 = api_key[-4:]
+
+    def get_api_key(self) -> str:
+        return crypto.decrypt(self.encrypted_api_key)
+
+    @property
+    def api_base_url(self) -> str:
+        return self.base_url or settings.CURSOR_API_BASE_URL
+
+    @property
+    def syncs_paused(self) -> bool:
+        """Hourly syncs stop while Cursor rejects the key; replacing the key resumes them."""
+        return self.status == self.Status.KEY_REJECTED
+
+
+class SyncRun(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        PARTIAL = "partial", "Partially succeeded"
+        FAILED = "failed", "Failed"
+
+    class Trigger(models.TextChoices):
+        CONNECT = "connect", "Connected"
+        HOURLY = "hourly", "Hourly schedule"
+        MANUAL = "manual", "Sync now"
+        COMMAND = "command", "Command line"
+        API = "api", "REST API"
+
+    ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
+
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="sync_runs"
+    )
+    connection = models.ForeignKey(
+        Connection, null=True, blank=True, on_delete=models.SET_NULL, related_name="sync_runs"
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    trigger = models.CharField(max_length=12, choices=Trigger.choices, default=Trigger.MANUAL)
+    window_start = models.DateField(null=True, blank=True)
+    window_end = models.DateField(null=True, blank=True)
+    # {"members": {"status": "done", "rows": 52, "done": 1, "total": 1}, "usage_events": {...}, ...}
+    progress = models.JSONField(default=dict, blank=True)
+    message = models.TextField(blank=True, help_text="Plain words for users; never a secret.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["organization", "-created_at"])]
+
+    def __str__(self):
+        return f"SyncRun {self.pk} {self.status}"
+
+    @property
+    def is_active(self):
+        return self.status in self.ACTIVE_STATUSES
+
+    @property
+    def percent(self) -> int:
+        """Overall progress, 0–100, averaged over the streams that report a total."""
+        if self.status in (self.Status.SUCCEEDED, self.Status.PARTIAL):
+            return 100
+        parts = [
+            min(1.0, s.get("done", 0) / s["total"])
+            for s in self.progress.values()
+            if isinstance(s, dict) and s.get("total")
+        ]
+        return int(100 * sum(parts) / len(parts)) if parts else 0
+
+    @property
+    def rows_stored(self) -> dict:
+        return {k: v.get("rows", 0) for k, v in self.progress.items() if isinstance(v, dict)}
+
+
+class AuditLogEntry(models.Model):
+    """Who changed a connection, when, and what. Never holds a secret."""
+
+    class Action(models.TextChoices):
+        CONNECTED = "connected", "Connected"
+        KEY_REPLACED = "key_replaced", "Replaced the API key"
+        DISCONNECTED = "disconnected", "Disconnected"
+        SYNC_TRIGGERED = "sync_triggered", "Started a sync"
+        KEY_REJECTED = "key_rejected", "Cursor rejected the key"
+
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
+    provider = models.CharField(max_length=20, choices=Provider.choices, default=Provider.CURSOR)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    action = models.CharField(max_length=20, choices=Action.choices)
+    detail = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["organization", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.get_action_display()} by {self.actor or 'system'}"
