@@ -100,7 +100,8 @@ class CursorSimulator:
         self.retry_after_header = False  # natural 429s: send `Retry-After` (seconds)
         self.rate_limit_reset_header = False  # natural 429s: send `X-RateLimit-Reset` (epoch seconds)
         self.accept_bearer = False  # Basic is the only documented scheme for team endpoints
-        self.request_log: list[tuple[float, int | None, str, str, int]] = []
+        # The last 10,000 requests of every team, unknown keys included: (time, team_id, family, path, status).
+        self.request_log: deque = deque(maxlen=10_000)
         self._limits = dict(DEFAULT_LIMITS)
         self._teams: dict[str, SimTeam] = {}
         self._next_team_id = 4242
