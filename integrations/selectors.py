@@ -11,6 +11,7 @@ from django.db.models import Max, Min
 
 from analytics.models import DailyUsage
 
+from .key_check import ADMIN_PLAN_NOTE, ENTERPRISE_NOTE
 from .models import AuditLogEntry, Connection, Provider, SyncRun
 
 STATUS_BADGE = {
@@ -161,8 +162,12 @@ class ConnectionPage:
         return f"••••{self.connection.api_key_last4}"
 
     @property
-    def needs_enterprise(self) -> bool:
-        return not all(c.available for c in self.capabilities)
+    def plan_note(self) -> str:
+        """Why some streams are missing, in the words shown when the key was saved."""
+        available = {c.key: c.available for c in self.capabilities}
+        if not available.get("admin"):
+            return ADMIN_PLAN_NOTE
+        return "" if all(available.values()) else ENTERPRISE_NOTE
 
     @property
     def last_synced_at(self) -> datetime | None:

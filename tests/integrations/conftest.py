@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from analytics.models import CursorMember, DailyUsage, UsageEvent
-from integrations import services
+from integrations import key_check, services
 from integrations.cursor.records import Capabilities
 from integrations.models import Connection
 
@@ -47,7 +47,7 @@ class FakeCursor:
 @pytest.fixture
 def fake_cursor(monkeypatch):
     fake = FakeCursor()
-    monkeypatch.setattr(services, "make_client", fake)
+    monkeypatch.setattr(key_check, "make_client", fake)
     return fake
 
 

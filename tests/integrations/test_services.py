@@ -92,12 +92,12 @@ def test_key_without_enterprise_is_saved_with_a_note(org, admin_user, fake_curso
     assert len(sync_calls.calls) == 1
 
 
-def test_plan_required_during_validation_still_saves_with_the_note(org, admin_user, fake_cursor, sync_calls):
-    fake_cursor.error = PlanRequired("403 on /analytics/team/dau", status=403)
+def test_plan_refusing_even_the_admin_api_still_saves_with_a_note(org, admin_user, fake_cursor, sync_calls):
+    fake_cursor.error = PlanRequired("403 on /teams/members", status=403)
     result = services.connect_cursor(org, admin_user, API_KEY)
-    assert "Enterprise" in result.enterprise_note
+    assert "Enterprise access required" in result.enterprise_note
     assert Connection.objects.get(organization=org).capabilities == {
-        "admin": True,
+        "admin": False,
         "analytics": False,
         "ai_code": False,
     }

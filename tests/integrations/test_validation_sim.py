@@ -6,7 +6,7 @@ import socket
 import pytest
 from django.urls import reverse
 
-from integrations import services
+from integrations import key_check, services
 from integrations.models import AuditLogEntry, Connection
 
 pytestmark = pytest.mark.django_db
@@ -71,8 +71,8 @@ def test_upstream_trouble_is_retryable_with_nothing_saved(org, admin_user, curso
 
 
 def test_slow_cursor_times_out_as_unreachable(org, admin_user, cursor_sim, sim_team, monkeypatch):
-    monkeypatch.setattr(services, "VALIDATION_TIMEOUT_SECONDS", 0.3)
-    monkeypatch.setattr(services, "VALIDATION_RETRIES", 0)
+    monkeypatch.setattr(key_check, "VALIDATION_TIMEOUT_SECONDS", 0.3)
+    monkeypatch.setattr(key_check, "VALIDATION_RETRIES", 0)
     sim_team.faults.slow_seconds = 1.0
     with pytest.raises(services.CursorUnavailable):
         services.connect_cursor(org, admin_user, sim_team.api_key, base_url=cursor_sim.base_url)
