@@ -76,31 +76,6 @@ class StreamProgress:
     note: str
 
 
-FINISHED_STREAM_STATUSES = {"done", "skipped", "unavailable", "failed"}
-
-
-def run_percent(run: SyncRun) -> int:
-    """Overall progress 0–100, counting every stream, started or not.
-
-    `SyncRun.percent` averages only streams that already report a total, so right after the
-    first stream finishes it says 100%; here a stream that has not started counts as 0 and a
-    finished one (including skipped or unavailable) as 1.
-    """
-    if not run.is_active:
-        return run.percent
-    parts = []
-    for state in (run.progress or {}).values():
-        if not isinstance(state, dict):
-            continue
-        if state.get("status") in FINISHED_STREAM_STATUSES:
-            parts.append(1.0)
-        elif state.get("total"):
-            parts.append(min(1.0, (state.get("done") or 0) / state["total"]))
-        else:
-            parts.append(0.0)
-    return int(100 * sum(parts) / len(parts)) if parts else 0
-
-
 def stream_progress(run: SyncRun | None) -> list[StreamProgress]:
     if run is None:
         return []
@@ -194,7 +169,7 @@ def connection_page(organization) -> ConnectionPage | None:
         connection=connection,
         status_badge=STATUS_BADGE.get(connection.status, ""),
         active_run=current,
-        percent=run_percent(current) if current else 0,
+        percent=current.percent if current else 0,
         streams=stream_progress(current or (runs[0] if runs else None)),
         coverage=data_coverage(organization),
         capabilities=capabilities_of(connection),
@@ -224,7 +199,7 @@ def progress_payload(organization) -> dict | None:
             "status_label": run.get_status_display(),
             "trigger": run.trigger,
             "active": run.is_active,
-            "percent": run_percent(run),
+            "percent": run.percent,
             "message": run.message,
             "streams": [
                 {
