@@ -2,8 +2,8 @@
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse
-from rest_framework import authentication, generics
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from rest_framework import authentication, generics, pagination
 
 from .authentication import BearerTokenAuthentication
 from .permissions import OrgMember
@@ -25,12 +25,19 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
         }
 
 
+class Pagination(pagination.LimitOffsetPagination):
+    """`limit`/`offset` pages (`count`, `next`, `previous`, `results`); 100 a page, 1000 at most."""
+
+    max_limit = 1000
+
+
 class OrgAPIView(generics.GenericAPIView):
-    """A read of one organization's data; `org` in the path is its slug."""
+    """An endpoint of one organization; `org` in the path is its slug."""
 
     authentication_classes = [BearerTokenAuthentication, authentication.SessionAuthentication]
     permission_classes = [OrgMember]
     throttle_classes = [TokenRateThrottle]
+    pagination_class = Pagination
     required_capability: str | None = None
 
     @property
@@ -52,3 +59,12 @@ COMMON_ERRORS = {
     429: error_response("Too many requests for this token; retry after the Retry-After header's seconds."),
 }
 ADMIN_ERRORS = {**COMMON_ERRORS, 403: error_response("Owners and admins only.")}
+
+ORG = OpenApiParameter(
+    "org",
+    str,
+    OpenApiParameter.PATH,
+    required=True,
+    description="The organization's slug. A token only opens the organization it was created for.",
+    pattern=r"^[-a-zA-Z0-9_]+$",
+)

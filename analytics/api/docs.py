@@ -8,10 +8,12 @@ keeps the page free of third-party requests (offline use, strict CSPs).
 import json
 
 from drf_spectacular.settings import spectacular_settings
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularSwaggerView
 
 
 class LocalSwaggerView(SpectacularSwaggerView):
+    @extend_schema(exclude=True)
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)
         settings = spectacular_settings.SWAGGER_UI_SETTINGS

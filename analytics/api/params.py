@@ -67,8 +67,6 @@ class MeteringParams(DateRangeParams):
     group_by = serializers.ChoiceField(
         choices=GROUPS,
         required=False,
-        allow_null=True,
-        default=None,
         error_messages={"invalid_choice": "group_by must be one of user, model, kind."},
         help_text="Split each period by member email, model or billing kind; omit for totals.",
     )

@@ -2,13 +2,13 @@
 parse the query, call one selector or service, render with a serializer."""
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 from analytics.selectors_metering import usage_metering
 
 from . import params, selectors, services
-from .base import ADMIN_ERRORS, BAD_PARAMS, COMMON_ERRORS, OrgAPIView, error_response
+from .base import ADMIN_ERRORS, BAD_PARAMS, COMMON_ERRORS, ORG, OrgAPIView, error_response
 from .serializers import MemberSerializer, MeteringRecordSerializer, SyncRunSerializer
 
 
@@ -27,6 +27,12 @@ class ListEndpoint(OrgAPIView):
 @extend_schema(
     tags=["members"],
     summary="Cursor team members",
+    description=(
+        "The Cursor team as synced, including removed members and people seen in usage but "
+        "absent from Cursor's member list (`not_in_roster`). `last_active` is the last UTC day "
+        "with activity."
+    ),
+    parameters=[ORG],
     responses={200: MemberSerializer(many=True), **COMMON_ERRORS},
 )
 class MemberList(ListEndpoint):
@@ -39,6 +45,8 @@ class MemberList(ListEndpoint):
 @extend_schema(
     tags=["sync"],
     summary="Sync runs, newest first",
+    description="Cursor syncs of this organization: status, trigger, progress and rows stored.",
+    parameters=[ORG],
     responses={200: SyncRunSerializer(many=True), **COMMON_ERRORS},
 )
 class SyncRunList(ListEndpoint):
@@ -55,6 +63,11 @@ class CursorSyncTrigger(OrgAPIView):
     @extend_schema(
         tags=["sync"],
         summary="Start a Cursor sync (owners and admins)",
+        description=(
+            "Queues a sync of the organization's Cursor connection and returns its run; poll "
+            "`sync-runs` for progress. 409 when Cursor is not connected."
+        ),
+        parameters=[ORG],
         request=None,
         responses={
             202: SyncRunSerializer,
@@ -77,16 +90,27 @@ class CursorSyncTrigger(OrgAPIView):
         "Usage records of every connected AI tool in one shape: period, product, grouping key "
         "and metrics. Today the product is always `cursor`. Periods without usage events have "
         "no record; `active_users` counts distinct members with at least one usage event in "
-        "the period and group."
+        "the period and group. `group_by=user` (each member's usage and cost) is for owners "
+        "and admins."
     ),
-    parameters=[params.MeteringParams],
-    responses={200: MeteringRecordSerializer(many=True), 400: BAD_PARAMS, **COMMON_ERRORS},
+    parameters=[ORG, params.MeteringParams],
+    responses={
+        200: MeteringRecordSerializer(many=True),
+        400: BAD_PARAMS,
+        **COMMON_ERRORS,
+        403: error_response("group_by=user is for owners and admins."),
+    },
 )
 class UsageMetering(ListEndpoint):
     serializer_class = MeteringRecordSerializer
 
     def get_rows(self):
         p = params.parse(params.MeteringParams, self.request)
+        # Per-member cost is member spend: the same capability as the spend review.
+        if p.get("group_by") == "user" and not self.request.membership.can_see_member_spend:
+            raise exceptions.PermissionDenied(
+                "group_by=user shows each member's spend: owners and admins only."
+            )
         return usage_metering(
-            self.organization, p["start"], p["end"], grain=p["grain"], group_by=p["group_by"]
+            self.organization, p["start"], p["end"], grain=p["grain"], group_by=p.get("group_by")
         )
