@@ -16,7 +16,7 @@ both are re-exported here so callers import from one place.
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Sum
 
 from .models import AiCommit, MemberDailyRollup, ModelDailyRollup, OrgDailyRollup, UsageEvent
 
@@ -42,12 +42,6 @@ ZERO = Decimal(0)
 
 def days_in(start: date, end: date) -> list[date]:
     return [start + timedelta(days=i) for i in range((end - start).days + 1)]
-
-
-def previous_period(start: date, end: date) -> tuple[date, date]:
-    """The period of the same length that ends the day before `start`."""
-    length = (end - start).days + 1
-    return start - timedelta(days=length), start - timedelta(days=1)
 
 
 def _pk(obj):
@@ -185,14 +179,43 @@ def model_usage(org, start: date, end: date, *, member=None, with_users: bool = 
 
 
 def model_daily_usage(org, start: date, end: date, *, member=None) -> list[dict]:
-    """Usage events per (day, model), for the model trend chart. Sparse: no zero rows."""
+    """Per (day, model): usage_events, request_cost_units, spend_cents. Sparse: no zero rows.
+
+    Team-wide from ModelDailyRollup; for one member from their own usage events (the model
+    rollup has no member dimension; the (organization, member, day) index keeps it small).
+    """
     if member is None:
         qs = ModelDailyRollup.objects.filter(organization=org, day__range=(start, end))
-        counter = Sum("usage_events")
+        aggregates = {f: Sum(f) for f in EVENT_FIELDS}
     else:
         qs = UsageEvent.objects.filter(organization=org, member=_pk(member), day__range=(start, end))
-        counter = Count("id")
-    return list(qs.values("day", "model").annotate(usage_events=counter).order_by("day", "model"))
+        aggregates = {
+            "usage_events": Count("id"),
+            "request_cost_units": Sum("requests_costs"),
+            "spend_cents": Sum("charged_cents"),
+        }
+    return list(qs.values("day", "model").annotate(**aggregates).order_by("day", "model"))
+
+
+def models_from_daily(rows: list[dict]) -> list[dict]:
+    """Fold `model_daily_usage` rows into per-model totals, sorted by usage events desc
+    (the shape of `model_usage` with users=None), so a page needs no second query."""
+    totals = {}
+    for row in rows:
+        t = totals.setdefault(
+            row["model"],
+            {
+                "model": row["model"],
+                "usage_events": 0,
+                "request_cost_units": ZERO,
+                "users": None,
+                "spend_cents": ZERO,
+            },
+        )
+        t["usage_events"] += row["usage_events"] or 0
+        t["request_cost_units"] += row["request_cost_units"] or ZERO
+        t["spend_cents"] += row["spend_cents"] or ZERO
+    return sorted(totals.values(), key=lambda r: (-r["usage_events"], r["model"]))
 
 
 def ai_code_daily(org, start: date, end: date) -> list[dict]:
@@ -214,166 +237,34 @@ def ai_code_daily(org, start: date, end: date) -> list[dict]:
     )
 
 
-# --- headline figures ------------------------------------------------------------------
+def connection_status(org) -> dict:
+    """The Cursor connection's state for the dashboard's empty and partial states, and the
+    latest sync run while one is under way (two queries at most)."""
+    from integrations.models import Connection, Provider, SyncRun
 
-
-def _figure(value, previous, *, rate=False) -> dict:
-    """A headline figure and its change against the previous period.
-
-    For rates `change` is in percentage points (as a fraction) and `change_pct` is None.
-    """
-    if value is None or previous is None:
-        change = None
-    else:
-        change = value - previous
-    change_pct = None
-    if not rate and change is not None and previous:
-        change_pct = float(change) / float(previous) * 100
-    return {"value": value, "previous": previous, "change": change, "change_pct": change_pct}
-
-
-def _ratio(numerator, denominator):
-    return numerator / denominator if denominator else None
-
-
-def _period_sums(org, start, end, prev_start, member, model):
-    """Sums of every counter for the period and the previous one, in one query (two with
-    a model filter)."""
-    fields = DAILY_FIELDS + EVENT_FIELDS
-    aggregates = {}
-    for field in fields:
-        aggregates[f"cur_{field}"] = Sum(field, filter=Q(day__gte=start))
-        aggregates[f"prev_{field}"] = Sum(field, filter=Q(day__lt=start))
-    if member is None:
-        qs = OrgDailyRollup.objects.filter(organization=org, day__range=(prev_start, end))
-        aggregates["cur_active"] = Sum("active_users", filter=Q(day__gte=start))
-        aggregates["prev_active"] = Sum("active_users", filter=Q(day__lt=start))
-    else:
-        qs = MemberDailyRollup.objects.filter(
-            organization=org, member=_pk(member), day__range=(prev_start, end)
-        )
-        aggregates["cur_active"] = Count("id", filter=Q(day__gte=start, is_active=True))
-        aggregates["prev_active"] = Count("id", filter=Q(day__lt=start, is_active=True))
-    sums = qs.aggregate(**aggregates)
-    if model:
-        cur = _model_event_rows(org, start, end, model, member)
-        prev = _model_event_rows(org, prev_start, start - timedelta(days=1), model, member)
-        # Two tiny grouped reads would be two queries; fold them from one instead.
-        for prefix, rows in (("cur", cur), ("prev", prev)):
-            for field in EVENT_FIELDS:
-                sums[f"{prefix}_{field}"] = sum((r[field] or 0 for r in rows.values()), 0)
-    period = {"cur": {}, "prev": {}}
-    for key, value in sums.items():
-        prefix, field = key.split("_", 1)
-        default = ZERO if field in DECIMAL_FIELDS else 0
-        period[prefix][field] = value if value is not None else default
-    return period["cur"], period["prev"]
-
-
-def _distinct_active(org, start, end, prev_start, prev_end) -> dict:
-    """Distinct active members over the range, the last 7 and the last 30 days of it, for
-    the period and the previous one, in one query.
-
-    A member is active in [a, b] when their last active day on or before b is on or after
-    a; so one pass grouping each member's last active day (before `end` and before
-    `prev_end`) answers all six windows.
-    """
-    windows = {
-        "cur_range": ("last", start),
-        "cur_wau": ("last", end - timedelta(days=6)),
-        "cur_mau": ("last", end - timedelta(days=29)),
-        "prev_range": ("last_prev", prev_start),
-        "prev_wau": ("last_prev", prev_end - timedelta(days=6)),
-        "prev_mau": ("last_prev", prev_end - timedelta(days=29)),
-    }
-    low = min(a for _, a in windows.values())
-    per_member = (
-        MemberDailyRollup.objects.filter(organization=org, is_active=True, day__range=(low, end))
-        .values("member_id")
-        .annotate(last=Max("day"), last_prev=Max("day", filter=Q(day__lte=prev_end)))
-        .order_by()
-    )
-    return per_member.aggregate(
-        **{name: Count("member_id", filter=Q(**{f"{col}__gte": a})) for name, (col, a) in windows.items()}
-    )
-
-
-def current_seats(org, end: date) -> int:
-    """Seats as recorded by the latest rollup on or before `end`."""
-    seats = (
-        OrgDailyRollup.objects.filter(organization=org, day__lte=end)
-        .order_by("-day")
-        .values_list("seats", flat=True)
+    conn = (
+        Connection.objects.filter(organization=org, provider=Provider.CURSOR)
+        .only("id", "status", "last_synced_at", "capabilities", "last_error")
         .first()
     )
-    return seats or 0
-
-
-def headline(org, start: date, end: date, *, member=None, model: str | None = None) -> dict:
-    """The headline figures for start..end, each with its change against the previous
-    period of the same length.
-
-    Keys: start, end, previous_start, previous_end, days, seats, and figures
-    (`{"value", "previous", "change", "change_pct"}`): ai_requests (agent + chat +
-    composer + cmd-k), tabs_accepted, usage_events, acceptance_rate (accepts ÷
-    (accepts + rejects)), tab_acceptance_rate (tabs accepted ÷ shown), accepted_lines,
-    lines_added, spend_cents; for the team also avg_dau, wau, mau, active_users and
-    active_share (active users in the range ÷ seats); for a member active_days.
-    `model` narrows usage_events and spend_cents only (see `daily_series`).
-    """
-    prev_start, prev_end = previous_period(start, end)
-    days = (end - start).days + 1
-    cur, prev = _period_sums(org, start, end, prev_start, member, model)
-
-    def requests(s):
-        return s["agent_requests"] + s["chat_requests"] + s["composer_requests"] + s["cmdk_usages"]
-
-    result = {
-        "start": start,
-        "end": end,
-        "previous_start": prev_start,
-        "previous_end": prev_end,
-        "days": days,
-        "ai_requests": _figure(requests(cur), requests(prev)),
-        "tabs_accepted": _figure(cur["tabs_accepted"], prev["tabs_accepted"]),
-        "usage_events": _figure(cur["usage_events"], prev["usage_events"]),
-        "acceptance_rate": _figure(
-            _ratio(cur["accepts"], cur["accepts"] + cur["rejects"]),
-            _ratio(prev["accepts"], prev["accepts"] + prev["rejects"]),
-            rate=True,
-        ),
-        "tab_acceptance_rate": _figure(
-            _ratio(cur["tabs_accepted"], cur["tabs_shown"]),
-            _ratio(prev["tabs_accepted"], prev["tabs_shown"]),
-            rate=True,
-        ),
-        "accepted_lines": _figure(cur["accepted_lines_added"], prev["accepted_lines_added"]),
-        "lines_added": _figure(cur["total_lines_added"], prev["total_lines_added"]),
-        "spend_cents": _figure(cur["spend_cents"], prev["spend_cents"]),
+    run = None
+    if conn is not None and conn.status in (Connection.Status.PENDING, Connection.Status.SYNCING):
+        run = SyncRun.objects.filter(organization=org, connection=conn).order_by("-created_at", "-pk").first()
+    return {
+        "connection": conn,
+        "connected": conn is not None,
+        "status": conn.status if conn else None,
+        "syncing": bool(conn and conn.status in (Connection.Status.PENDING, Connection.Status.SYNCING)),
+        "key_rejected": bool(conn and conn.status == Connection.Status.KEY_REJECTED),
+        "failing": bool(conn and conn.status == Connection.Status.FAILING),
+        "run": run,
+        "percent": run.percent if run else 0,
     }
-    if member is not None:
-        result["seats"] = None
-        result["active_days"] = _figure(cur["active"], prev["active"])
-        return result
-
-    seats = current_seats(org, end)
-    active = _distinct_active(org, start, end, prev_start, prev_end)
-    result.update(
-        {
-            "seats": seats,
-            "avg_dau": _figure(cur["active"] / days, prev["active"] / days),
-            "wau": _figure(active["cur_wau"], active["prev_wau"]),
-            "mau": _figure(active["cur_mau"], active["prev_mau"]),
-            "active_users": _figure(active["cur_range"], active["prev_range"]),
-            "active_share": _figure(
-                _ratio(active["cur_range"], seats), _ratio(active["prev_range"], seats), rate=True
-            ),
-        }
-    )
-    return result
 
 
-from .selectors_members import get_member, member_for_user, member_usage  # noqa: E402,F401,I001
+# Re-exported so callers import every read from `analytics.selectors`.
+from .selectors_headline import headline, previous_period  # noqa: E402,F401,I001
+from .selectors_members import get_member, member_for_user, member_usage  # noqa: E402,F401
 from .selectors_spend import (  # noqa: E402,F401
     cycle_start_for,
     latest_cycle_start,
