@@ -83,7 +83,7 @@ class MemberSpendSerializer(serializers.Serializer):
 
 
 class SpendSerializer(serializers.Serializer):
-    cycle_start = serializers.DateTimeField(allow_null=True)
+    cycle_start = serializers.DateField(help_text="UTC day the current billing cycle began.")
     total_cents = Cents()
     members = MemberSpendSerializer(many=True)
 

@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
-from . import views
+from . import views, views_usage
 from .docs import LocalSwaggerView
 
 app_name = "api"
@@ -16,4 +16,8 @@ urlpatterns = [
     path(f"{org}sync-runs", views.SyncRunList.as_view(), name="sync_runs"),
     path(f"{org}integrations/cursor/sync", views.CursorSyncTrigger.as_view(), name="cursor_sync"),
     path(f"{org}usage", views.UsageMetering.as_view(), name="usage"),
+    path(f"{org}usage/daily", views_usage.DailyUsage.as_view(), name="usage_daily"),
+    path(f"{org}usage/models", views_usage.ModelUsage.as_view(), name="usage_models"),
+    path(f"{org}usage/members", views_usage.MemberUsage.as_view(), name="usage_members"),
+    path(f"{org}spend", views_usage.Spend.as_view(), name="spend"),
 ]

@@ -7,7 +7,7 @@ import pytest
 pytestmark = pytest.mark.django_db
 
 # Every endpoint with a date range; the metering view also takes grain and group_by.
-RANGE_ENDPOINTS = ["usage"]
+RANGE_ENDPOINTS = ["usage", "usage/daily", "usage/models", "usage/members"]
 
 
 def get(client, endpoint, **query):
