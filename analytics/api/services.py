@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
+from integrations.cursor.sync import start_sync
 from integrations.models import Connection, Provider, SyncRun
 from koalr.accounts.models import ApiToken, Membership
 
@@ -50,13 +51,6 @@ def revoke_api_token(*, membership, token_id: int) -> ApiToken:
     return token
 
 
-def _start_sync():
-    # Imported on use: the sync engine lives in integrations.cursor.sync (its own branch).
-    from integrations.cursor.sync import start_sync
-
-    return start_sync
-
-
 def start_cursor_sync(*, organization, actor) -> SyncRun:
     connection = Connection.objects.filter(organization=organization, provider=Provider.CURSOR).first()
     if connection is None:
@@ -64,4 +58,5 @@ def start_cursor_sync(*, organization, actor) -> SyncRun:
             "Cursor is not connected for this organization: an admin connects it in "
             "Settings → Integrations first."
         )
-    return _start_sync()(connection, trigger=SyncRun.Trigger.API, actor=actor)
+    # Returns the run already queued or running, if any: API callers never stack syncs.
+    return start_sync(connection, trigger=SyncRun.Trigger.API, actor=actor)

@@ -64,8 +64,9 @@ class CursorSyncTrigger(OrgAPIView):
         tags=["sync"],
         summary="Start a Cursor sync (owners and admins)",
         description=(
-            "Queues a sync of the organization's Cursor connection and returns its run; poll "
-            "`sync-runs` for progress. 409 when Cursor is not connected."
+            "Queues a sync of the organization's Cursor connection and returns its run (or the "
+            "run already queued or running: syncs never stack); poll `sync-runs` for progress. "
+            "409 when Cursor is not connected."
         ),
         parameters=[ORG],
         request=None,

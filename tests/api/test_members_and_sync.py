@@ -100,7 +100,7 @@ def fake_start_sync(monkeypatch):
             organization_id=connection.organization_id, connection=connection, trigger=trigger
         )
 
-    monkeypatch.setattr("analytics.api.services._start_sync", lambda: start_sync)
+    monkeypatch.setattr("analytics.api.services.start_sync", start_sync)
     return calls
 
 
@@ -139,3 +139,20 @@ def test_sync_trigger_uses_only_the_organizations_own_connection(other_org, admi
 
 def test_sync_trigger_answers_no_get(cursor_connection, admin_client):
     assert admin_client.get("/api/v1/orgs/acme/integrations/cursor/sync").status_code == 405
+
+
+def test_sync_trigger_queues_a_real_run_and_never_stacks(cursor_connection, admin_user, admin_client):
+    # The real start_sync: the Celery task is enqueued on commit, which a test never reaches.
+    from integrations.models import AuditLogEntry
+
+    first = admin_client.post("/api/v1/orgs/acme/integrations/cursor/sync")
+    assert first.status_code == 202
+    run = SyncRun.objects.get(organization=cursor_connection.organization, pk=first.json()["id"])
+    assert (run.trigger, run.status, run.connection_id) == ("api", "queued", cursor_connection.pk)
+    entry = AuditLogEntry.objects.get(organization=cursor_connection.organization)
+    assert (entry.actor, entry.action) == (admin_user, AuditLogEntry.Action.SYNC_TRIGGERED)
+
+    again = admin_client.post("/api/v1/orgs/acme/integrations/cursor/sync")
+    assert again.status_code == 202
+    assert again.json()["id"] == run.pk
+    assert SyncRun.objects.filter(organization=cursor_connection.organization).count() == 1

@@ -72,20 +72,23 @@ def api_schema(wsgi_app):
 
 
 @pytest.fixture
-def fuzz_org(seeded_org, other_org, admin_user, make_token, monkeypatch):
-    """Acme seeded and connected (sync runs stubbed), Globex seeded too, and an admin token."""
+def fuzz_org(seeded_org, other_org, admin_user, make_token):
+    """Acme seeded and connected, Globex seeded too, and an admin token.
+
+    POST …/sync runs the real start_sync: its Celery task is enqueued on commit, which the
+    test transaction never reaches.
+    """
     seed_usage(other_org, members=3, days=10, seed=5)
     connection = Connection(organization=seeded_org)
     connection.set_api_key("key_live_fuzz_0000")
     connection.save()
-    SyncRun.objects.create(organization=seeded_org, connection=connection, progress={"members": {"rows": 6}})
+    SyncRun.objects.create(
+        organization=seeded_org,
+        connection=connection,
+        status=SyncRun.Status.SUCCEEDED,
+        progress={"members": {"status": "done", "rows": 6, "done": 1, "total": 1}},
+    )
 
-    def start_sync(connection, *, trigger, actor):
-        return SyncRun.objects.create(
-            organization_id=connection.organization_id, connection=connection, trigger=trigger
-        )
-
-    monkeypatch.setattr("analytics.api.services._start_sync", lambda: start_sync)
     return seeded_org, make_token(admin_user, seeded_org)
 
 
