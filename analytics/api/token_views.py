@@ -27,6 +27,7 @@ def _render(request, *, form, new_token=None, status=200):
             "tokens": manageable_tokens(request.membership),
             "new_token": new_token,
             "sees_everyones": request.membership.is_admin,
+            "nav_section": "api_tokens",
         },
         status=status,
     )
