@@ -59,7 +59,8 @@ class FakeCursor:
         kwargs.setdefault("limiter", NoRateLimit())
         kwargs.setdefault("sleep", self.sleeps.append)
         kwargs.setdefault("on_wait", lambda seconds, reason: self.waits.append((seconds, reason)))
-        return CursorClient(API_KEY, transport=httpx.MockTransport(self), **kwargs)
+        kwargs.setdefault("transport", httpx.MockTransport(self))
+        return CursorClient(API_KEY, **kwargs)
 
     # helpers for assertions
     def bodies(self, path: str | None = None) -> list[dict]:
