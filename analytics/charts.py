@@ -254,3 +254,45 @@ def agent_tab_figure(ai_code) -> dict:
             )
         )
     return _finish(fig)
+
+
+def model_spend_figure(by_model) -> dict:
+    """Spend per model (bars) and cost per request (markers, right axis), in dollars."""
+    names = [m["model"] or "unknown" for m in by_model]
+    fig = go.Figure(
+        layout=_layout(
+            hovermode="closest",
+            xaxis={"type": "category"},
+            yaxis={"gridcolor": "#e2e8f0", "rangemode": "tozero", "tickprefix": "$", "title": "Spend"},
+            yaxis2={
+                "overlaying": "y",
+                "side": "right",
+                "rangemode": "tozero",
+                "tickprefix": "$",
+                "showgrid": False,
+                "title": "Per request",
+            },
+            margin={"l": 56, "r": 56, "t": 8, "b": 60},
+        )
+    )
+    fig.add_trace(
+        go.Bar(
+            x=names,
+            y=[_dollars(m["spend_cents"]) for m in by_model],
+            name="Spend this cycle",
+            marker_color=PALETTE[1],
+            hovertemplate="%{x}: $%{y:,.2f} this cycle<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=names,
+            y=[_dollars(m["cost_per_request_cents"]) for m in by_model],
+            name="Cost per request",
+            yaxis="y2",
+            mode="markers",
+            marker={"size": 10, "color": PALETTE[3]},
+            hovertemplate="%{x}: $%{y:,.4f} per request<extra></extra>",
+        )
+    )
+    return _finish(fig)
