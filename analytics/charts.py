@@ -85,7 +85,9 @@ def dau_figure(series, *, label="Active users") -> dict:
 
 def requests_figure(series) -> dict:
     days = _days(series)
-    fig = go.Figure(layout=_layout(barmode="stack"))
+    fig = go.Figure(
+        layout=_layout(barmode="stack", legend={"orientation": "h", "y": -0.2, "traceorder": "normal"})
+    )
     for (field, label), color in zip(REQUEST_KINDS, PALETTE, strict=False):
         fig.add_trace(
             go.Bar(
@@ -157,14 +159,13 @@ def spend_figure(series, cumulative) -> dict:
     days = _days(series)
     fig = go.Figure(
         layout=_layout(
-            yaxis={"gridcolor": "#e2e8f0", "rangemode": "tozero", "tickprefix": "$", "title": "Per day"},
+            yaxis={"gridcolor": "#e2e8f0", "rangemode": "tozero", "tickprefix": "$"},
             yaxis2={
                 "overlaying": "y",
                 "side": "right",
                 "rangemode": "tozero",
                 "tickprefix": "$",
                 "showgrid": False,
-                "title": "Cycle to date",
             },
             margin={"l": 56, "r": 56, "t": 8, "b": 40},
         )
@@ -263,14 +264,14 @@ def model_spend_figure(by_model) -> dict:
         layout=_layout(
             hovermode="closest",
             xaxis={"type": "category"},
-            yaxis={"gridcolor": "#e2e8f0", "rangemode": "tozero", "tickprefix": "$", "title": "Spend"},
+            yaxis={"gridcolor": "#e2e8f0", "rangemode": "tozero", "tickprefix": "$"},
             yaxis2={
                 "overlaying": "y",
                 "side": "right",
                 "rangemode": "tozero",
                 "tickprefix": "$",
+                "tickformat": ",.3f",
                 "showgrid": False,
-                "title": "Per request",
             },
             margin={"l": 56, "r": 56, "t": 8, "b": 60},
         )

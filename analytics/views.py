@@ -183,6 +183,7 @@ def _usage_context(request, *, member=None) -> dict:
         "last_day_empty": last_day_empty,
         "sync": selectors.connection_status(org),
         "is_admin": request.membership.can_see_member_spend,
+        "nav_section": "analytics",
     }
 
 
@@ -229,7 +230,12 @@ def my_usage(request):
         return render(
             request,
             "analytics/member_usage.html",
-            {"view": "me", "subject": None, "is_admin": request.membership.can_see_member_spend},
+            {
+                "view": "me",
+                "subject": None,
+                "is_admin": request.membership.can_see_member_spend,
+                "nav_section": "analytics",
+            },
         )
     return _member_page(request, member, own=True)
 
@@ -294,6 +300,7 @@ def _spend_context(request, overview, form=None) -> dict:
         "sync": selectors.connection_status(request.organization),
         "is_admin": True,
         "view": "spend",
+        "nav_section": "spend",
     }
 
 
