@@ -85,7 +85,9 @@ def dau_figure(series, *, label="Active users") -> dict:
 
 def requests_figure(series) -> dict:
     days = _days(series)
-    fig = go.Figure(layout=_layout(barmode="stack"))
+    fig = go.Figure(
+        layout=_layout(barmode="stack", legend={"orientation": "h", "y": -0.2, "traceorder": "normal"})
+    )
     for (field, label), color in zip(REQUEST_KINDS, PALETTE, strict=False):
         fig.add_trace(
             go.Bar(
@@ -157,14 +159,13 @@ def spend_figure(series, cumulative) -> dict:
     days = _days(series)
     fig = go.Figure(
         layout=_layout(
-            yaxis={"gridcolor": "#e2e8f0", "rangemode": "tozero", "tickprefix": "$", "title": "Per day"},
+            yaxis={"gridcolor": "#e2e8f0", "rangemode": "tozero", "tickprefix": "$"},
             yaxis2={
                 "overlaying": "y",
                 "side": "right",
                 "rangemode": "tozero",
                 "tickprefix": "$",
                 "showgrid": False,
-                "title": "Cycle to date",
             },
             margin={"l": 56, "r": 56, "t": 8, "b": 40},
         )
@@ -253,4 +254,46 @@ def agent_tab_figure(ai_code) -> dict:
                 hovertemplate="%{y:,} " + label.lower() + " committed<extra></extra>",
             )
         )
+    return _finish(fig)
+
+
+def model_spend_figure(by_model) -> dict:
+    """Spend per model (bars) and cost per request (markers, right axis), in dollars."""
+    names = [m["model"] or "unknown" for m in by_model]
+    fig = go.Figure(
+        layout=_layout(
+            hovermode="closest",
+            xaxis={"type": "category"},
+            yaxis={"gridcolor": "#e2e8f0", "rangemode": "tozero", "tickprefix": "$"},
+            yaxis2={
+                "overlaying": "y",
+                "side": "right",
+                "rangemode": "tozero",
+                "tickprefix": "$",
+                "tickformat": ",.3f",
+                "showgrid": False,
+            },
+            margin={"l": 56, "r": 56, "t": 8, "b": 60},
+        )
+    )
+    fig.add_trace(
+        go.Bar(
+            x=names,
+            y=[_dollars(m["spend_cents"]) for m in by_model],
+            name="Spend this cycle",
+            marker_color=PALETTE[1],
+            hovertemplate="%{x}: $%{y:,.2f} this cycle<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=names,
+            y=[_dollars(m["cost_per_request_cents"]) for m in by_model],
+            name="Cost per request",
+            yaxis="y2",
+            mode="markers",
+            marker={"size": 10, "color": PALETTE[3]},
+            hovertemplate="%{x}: $%{y:,.4f} per request<extra></extra>",
+        )
+    )
     return _finish(fig)

@@ -60,7 +60,12 @@ def parse_range(params, today: date) -> DashboardFilters:
     range_key = (params.get("range") or "").strip()
     has_dates = bool(params.get("start") or params.get("end"))
     if range_key in {str(d) for d in PRESET_RANGES}:
-        return preset(int(range_key))
+        chosen = preset(int(range_key))
+        # The filter form always sends the dates shown; edited dates mean a custom range.
+        start, end = _parse_day(params.get("start", "")), _parse_day(params.get("end", ""))
+        if not has_dates or (start, end) == (chosen.start, chosen.end):
+            return chosen
+        range_key = "custom"
     if range_key not in ("", "custom"):
         return preset(
             DEFAULT_RANGE, f"Unknown range “{range_key[:20]}”; showing the last {DEFAULT_RANGE} days."

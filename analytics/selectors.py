@@ -218,14 +218,16 @@ def models_from_daily(rows: list[dict]) -> list[dict]:
     return sorted(totals.values(), key=lambda r: (-r["usage_events"], r["model"]))
 
 
-def ai_code_daily(org, start: date, end: date) -> list[dict]:
+def ai_code_daily(org, start: date, end: date, *, member=None) -> list[dict]:
     """Committed lines per day from AI Code Tracking (Enterprise); [] when there is none.
 
     Commits are far fewer than usage events, so one aggregate over them is cheap.
     """
+    qs = AiCommit.objects.filter(organization=org, day__range=(start, end))
+    if member is not None:
+        qs = qs.filter(member=_pk(member))
     return list(
-        AiCommit.objects.filter(organization=org, day__range=(start, end))
-        .values("day")
+        qs.values("day")
         .annotate(
             commits=Count("id"),
             total_lines_added=Sum("total_lines_added"),
@@ -268,5 +270,6 @@ from .selectors_members import get_member, member_for_user, member_usage  # noqa
 from .selectors_spend import (  # noqa: E402,F401
     cycle_start_for,
     latest_cycle_start,
+    member_cycle_spend,
     spend_overview,
 )

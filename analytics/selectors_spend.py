@@ -9,7 +9,7 @@ import calendar
 from datetime import UTC, date, timedelta
 from decimal import Decimal
 
-from django.db.models import Max, Sum
+from django.db.models import Max, Subquery, Sum
 from django.utils import timezone
 
 from .models import CursorMember, ModelDailyRollup, OrgDailyRollup, SpendSnapshot
@@ -97,6 +97,7 @@ def spend_overview(org, *, today: date | None = None) -> dict:
                 "member_id",
                 "member__email",
                 "member__name",
+                "member__last_seen",
                 "spend_cents",
                 "overall_spend_cents",
                 "fast_premium_requests",
@@ -112,6 +113,7 @@ def spend_overview(org, *, today: date | None = None) -> dict:
                     "member_id": s["member_id"],
                     "email": s["member__email"],
                     "name": s["member__name"],
+                    "last_active": s["member__last_seen"],
                     "spend_cents": s["spend_cents"],
                     "overall_spend_cents": s["overall_spend_cents"],
                     "included_cents": s["overall_spend_cents"] - s["spend_cents"],
@@ -161,16 +163,20 @@ def spend_overview(org, *, today: date | None = None) -> dict:
     )
     idle = {days: [] for days in IDLE_WINDOWS}
     for m in roster.order_by("last_seen", "email"):
+        # Idle for 30 days implies idle for 14; each row says how long.
+        longest = max((days for days in IDLE_WINDOWS if _is_idle(m, today, days)), default=None)
+        if longest is None:
+            continue
+        row = {
+            "member_id": m["id"],
+            "email": m["email"],
+            "name": m["name"],
+            "last_seen": m["last_seen"],
+            "idle_days": longest,
+        }
         for days in IDLE_WINDOWS:
-            if _is_idle(m, today, days):
-                idle[days].append(
-                    {
-                        "member_id": m["id"],
-                        "email": m["email"],
-                        "name": m["name"],
-                        "last_seen": m["last_seen"],
-                    }
-                )
+            if days <= longest:
+                idle[days].append(row)
     seat_price = org.seat_price_cents
     return {
         "today": today,
@@ -193,3 +199,13 @@ def spend_overview(org, *, today: date | None = None) -> dict:
         "monthly_saving_cents": len(idle[30]) * seat_price,
         "monthly_saving_14_cents": len(idle[14]) * seat_price,
     }
+
+
+def member_cycle_spend(org, member) -> dict | None:
+    """The member's own spend snapshot for the latest cycle, or None (one query)."""
+    latest = SpendSnapshot.objects.filter(organization=org).order_by("-cycle_start").values("cycle_start")[:1]
+    return (
+        SpendSnapshot.objects.filter(organization=org, member=member, cycle_start=Subquery(latest))
+        .values("cycle_start", "spend_cents", "overall_spend_cents", "monthly_limit_dollars")
+        .first()
+    )
