@@ -138,3 +138,10 @@ def test_session_calls_are_throttled_per_user(org, admin_client, member_client):
     assert admin_client.get(members_url()).status_code == 200
     assert admin_client.get(members_url()).status_code == 429
     assert member_client.get(members_url()).status_code == 200
+
+
+def test_token_of_a_deactivated_user_gets_401(org, admin_user, make_token):
+    raw = make_token(admin_user, org)
+    admin_user.is_active = False
+    admin_user.save(update_fields=["is_active"])
+    assert bearer_client(raw).get(members_url()).status_code == 401
