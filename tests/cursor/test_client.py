@@ -469,3 +469,12 @@ def test_retry_after_epoch_ms_reset_and_past_dates():
     assert 8 <= retry_after_seconds(httpx.Headers({"X-RateLimit-Reset": str(future_ms)})) <= 10
     past = format_datetime(datetime.now(UTC) - timedelta(minutes=5), usegmt=True)
     assert retry_after_seconds(httpx.Headers({"Retry-After": past})) == 0.0
+
+
+def test_default_limiter_paces_unless_rate_limits_are_switched_off(settings):
+    from integrations.cursor.ratelimit import NoRateLimit, get_default_limiter
+
+    settings.CURSOR_RATE_LIMITS = True
+    assert not isinstance(get_default_limiter(), NoRateLimit)
+    settings.CURSOR_RATE_LIMITS = False
+    assert isinstance(get_default_limiter(), NoRateLimit)
