@@ -9,8 +9,9 @@ Invariants:
   number of members or days;
 - days are UTC `date`s, ranges are inclusive, money is `Decimal` cents.
 
-Per-member reads live in `selectors_members.py`, spend-cycle reads in `selectors_spend.py`;
-both are re-exported here so callers import from one place.
+Headline figures live in `selectors_headline.py`, per-member reads in
+`selectors_members.py`, spend-cycle reads in `selectors_spend.py`; all are re-exported
+here so callers import from one place.
 """
 
 from datetime import date, timedelta
