@@ -8,6 +8,7 @@ per-member Python rows for members it does not show, whatever the team's size.
 The SQL is portable (PostgreSQL; SQLite ≥ 3.30 for FILTER and NULLS LAST).
 """
 
+from datetime import date
 from decimal import Decimal
 
 from django.db import connection
@@ -124,6 +125,11 @@ def _fetch_rows(org, start, end, *, sort: str, limit: int | None = None, offset:
         total = row.pop("total_rows")
         row["member_id"] = row.pop("id")
         row["spend_cents"] = Decimal(row["spend_cents"] or 0)
+        # Raw SQL on SQLite (the embedded mode) returns dates and decimals as text.
+        if isinstance(row["last_active"], str):
+            row["last_active"] = date.fromisoformat(row["last_active"][:10])
+        if row.get("cycle_spend_cents") is not None:
+            row["cycle_spend_cents"] = Decimal(str(row["cycle_spend_cents"]))
         if row["acceptance_rate"] is not None:
             row["acceptance_rate"] = float(row["acceptance_rate"])
         rows.append(row)
