@@ -1,0 +1,498 @@
+"""Writes of synced Cursor data into the analytics tables.
+
+Every function takes the organization id explicitly and every row it writes carries it; every
+query filters on it. Writes are batched upserts (analytics.bulk) keyed on the models' unique
+constraints, so running the same sync twice, or finishing a sync a killed worker started,
+leaves exactly the rows one clean run would.
+
+Inputs are the Cursor client's normalized records (integrations.cursor.records): emails are
+lowercase, days UTC dates, money Decimal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from django.db import connection
+from django.utils import timezone
+
+from integrations.cursor import records
+
+from .bulk import upsert
+from .models import (
+    AiChange,
+    AiCommit,
+    CursorMember,
+    DailyUsage,
+    MemberDailyRollup,
+    SpendSnapshot,
+    TeamAnalytics,
+    UsageEvent,
+)
+
+
+class MemberDirectory:
+    """Email → CursorMember id for one organization, loaded once per sync.
+
+    Usage rows can name people who are no longer (or never were) on /teams/members; those get
+    a member row flagged ``not_in_roster`` the first time they are seen, created in one batch.
+    """
+
+    def __init__(self, organization_id: int):
+        self.organization_id = organization_id
+        self._ids: dict[str, int] = dict(
+            CursorMember.objects.filter(organization_id=organization_id).values_list("email", "id")
+        )
+
+    def __contains__(self, email: str) -> bool:
+        return email in self._ids
+
+    def get(self, email: str) -> int | None:
+        return self._ids.get(email)
+
+    def ensure(self, emails: Iterable[str]) -> dict[str, int]:
+        """Ids for ``emails``, creating not-in-roster members for the unknown ones."""
+        missing = {e for e in emails if e and e not in self._ids}
+        if missing:
+            now = timezone.now()
+            upsert(
+                CursorMember,
+                [
+                    "organization_id",
+                    "email",
+                    "cursor_user_id",
+                    "name",
+                    "role",
+                    "is_removed",
+                    "not_in_roster",
+                    "created_at",
+                    "updated_at",
+                ],
+                [(self.organization_id, e, "", "", "", False, True, now, now) for e in sorted(missing)],
+                conflict=["organization_id", "email"],
+            )
+            self.refresh(missing)
+        return self._ids
+
+    def refresh(self, emails: Iterable[str] | None = None) -> None:
+        qs = CursorMember.objects.filter(organization_id=self.organization_id)
+        if emails is not None:
+            qs = qs.filter(email__in=list(emails))
+        self._ids.update(qs.values_list("email", "id"))
+
+
+def upsert_members(organization_id: int, members: Iterable[records.Member]) -> int:
+    """Store the /teams/members roster. People missing from it are flagged ``not_in_roster``.
+
+    Removed members stay on Cursor's roster with isRemoved, so they keep their history here too.
+    """
+    now = timezone.now()
+    rows = [
+        (organization_id, m.email, m.user_id, m.name, m.role, m.is_removed, False, now, now)
+        for m in members
+        if m.email
+    ]
+    if not rows:
+        # An empty roster is more likely a glitch than a team of nobody: change nothing.
+        return 0
+    stored = upsert(
+        CursorMember,
+        [
+            "organization_id",
+            "email",
+            "cursor_user_id",
+            "name",
+            "role",
+            "is_removed",
+            "not_in_roster",
+            "created_at",
+            "updated_at",
+        ],
+        rows,
+        conflict=["organization_id", "email"],
+        update=["cursor_user_id", "name", "role", "is_removed", "not_in_roster", "updated_at"],
+    )
+    roster = {r[1] for r in rows}
+    (
+        CursorMember.objects.filter(organization_id=organization_id, not_in_roster=False)
+        .exclude(email__in=roster)
+        .update(not_in_roster=True, updated_at=now)
+    )
+    return stored
+
+
+DAILY_COUNTERS = [
+    "total_lines_added", "total_lines_deleted", "accepted_lines_added", "accepted_lines_deleted",
+    "total_applies", "total_accepts", "total_rejects", "total_tabs_shown", "total_tabs_accepted",
+    "composer_requests", "chat_requests", "agent_requests", "cmdk_usages",
+    "subscription_included_reqs", "api_key_reqs", "usage_based_reqs", "bugbot_usages",
+]  # fmt: skip
+DAILY_TEXT = ["most_used_model", "apply_most_used_extension", "tab_most_used_extension", "client_version"]
+DAILY_VALUES = ["is_active", *DAILY_COUNTERS, *DAILY_TEXT]
+
+
+def _clip(value: str, limit: int) -> str:
+    return value[:limit] if value and len(value) > limit else (value or "")
+
+
+def upsert_daily_usage(
+    organization_id: int, rows: Iterable[records.DailyUsageRow], directory: MemberDirectory
+) -> int:
+    """Store /teams/daily-usage-data rows; a re-fetched day overwrites its counters in place."""
+    rows = [r for r in rows if r.email]
+    ids = directory.ensure({r.email for r in rows})
+    values = (
+        (
+            organization_id,
+            ids[r.email],
+            r.day,
+            r.is_active,
+            *(getattr(r, c) for c in DAILY_COUNTERS),
+            _clip(r.most_used_model, 100),
+            _clip(r.apply_most_used_extension, 50),
+            _clip(r.tab_most_used_extension, 50),
+            _clip(r.client_version, 50),
+        )
+        for r in rows
+    )
+    return upsert(
+        DailyUsage,
+        ["organization_id", "member_id", "day", *DAILY_VALUES],
+        values,
+        conflict=["organization_id", "member_id", "day"],
+        update=DAILY_VALUES,
+    )
+
+
+# --- Usage events -------------------------------------------------------------------------
+
+EVENT_COLUMNS = [
+    "organization_id", "member_id", "fingerprint", "timestamp", "day", "model", "kind", "max_mode",
+    "requests_costs", "is_token_based_call", "input_tokens", "output_tokens", "cache_write_tokens",
+    "cache_read_tokens", "token_cents", "charged_cents", "cursor_token_fee", "is_headless",
+    "is_chargeable", "conversation_id",
+]  # fmt: skip
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MILLISECOND = timedelta(milliseconds=1)
+
+
+def event_content(e: records.UsageEvent) -> str:
+    """Canonical text of everything Cursor says about an event (it sends no id).
+
+    Decimals are normalized so ``2`` and ``2.0`` agree; the timestamp is epoch milliseconds.
+    """
+    ms = (e.timestamp - EPOCH) // MILLISECOND
+    return "\x1f".join(
+        (
+            str(ms),
+            e.email,
+            e.model,
+            e.kind,
+            "1" if e.max_mode else "0",
+            _num(e.requests_costs),
+            "1" if e.is_token_based_call else "0",
+            "1" if e.is_chargeable else "0",
+            "1" if e.is_headless else "0",
+            str(e.input_tokens),
+            str(e.output_tokens),
+            str(e.cache_write_tokens),
+            str(e.cache_read_tokens),
+            _num(e.token_cents),
+            _num(e.charged_cents),
+            _num(e.cursor_token_fee),
+            e.conversation_id,
+        )
+    )
+
+
+def _num(d) -> str:
+    # normalize() turns 2.50 and 2.5 into the same text; "f" avoids 1E+1-style exponents.
+    return format(d.normalize(), "f") if d else "0"
+
+
+class EventFingerprinter:
+    """Fingerprints for one fetch: sha256(content) salted with the ordinal among identical events.
+
+    Two genuinely identical events (same ms, person, model, cost …) get ordinals 0 and 1, so both
+    are kept, while re-fetching the same whole UTC day yields the same fingerprints again. Use a
+    new instance per fetched day, so ordinals never depend on how windows were cut.
+    """
+
+    def __init__(self):
+        self._seen: Counter[bytes] = Counter()
+
+    def __call__(self, e: records.UsageEvent) -> str:
+        digest = hashlib.sha256(event_content(e).encode()).digest()
+        ordinal = self._seen[digest]
+        self._seen[digest] = ordinal + 1
+        return hashlib.sha256(digest + ordinal.to_bytes(4, "big")).hexdigest()
+
+
+class EventWriter:
+    """Streams usage events of one fetched day into UsageEvent in batches.
+
+    Memory stays bounded by the batch size plus one fingerprint per event of the day.
+    ``on_batch(n)`` is called after each committed batch with the number of events written.
+    """
+
+    def __init__(
+        self,
+        organization_id: int,
+        directory: MemberDirectory,
+        *,
+        batch_size: int = 5000,
+        on_batch: Callable[[int], None] | None = None,
+    ):
+        self.organization_id = organization_id
+        self.directory = directory
+        self.batch_size = batch_size
+        self.on_batch = on_batch
+
+    def write_day(self, day: date, events: Iterable[records.UsageEvent], *, reconcile: bool = False) -> int:
+        """Store every event Cursor served for ``day``; returns how many were fetched.
+
+        With ``reconcile``, events stored earlier for that day that Cursor no longer serves are
+        deleted afterwards (Cursor revises recent days). It only happens once the whole day
+        was fetched and only if Cursor served something, so a truncated or empty answer never
+        erases history.
+        """
+        fingerprint = EventFingerprinter()
+        fingerprints: set[str] | None = set() if reconcile else None
+        written = 0
+        batch: list[tuple] = []
+        for e in events:
+            fp = fingerprint(e)
+            if fingerprints is not None:
+                fingerprints.add(fp)
+            batch.append(self._row(e, fp))
+            if len(batch) >= self.batch_size:
+                written += self._flush(batch)
+                batch = []
+        if batch:
+            written += self._flush(batch)
+        if fingerprints:
+            self._delete_stale(day, fingerprints)
+        return written
+
+    def _row(self, e: records.UsageEvent, fp: str) -> tuple:
+        # member_id is resolved in _flush, once per batch.
+        ts = e.timestamp
+        return (
+            self.organization_id, e.email, fp, ts, ts.date(), _clip(e.model, 100), _clip(e.kind, 60),
+            e.max_mode, e.requests_costs, e.is_token_based_call, e.input_tokens, e.output_tokens,
+            e.cache_write_tokens, e.cache_read_tokens, e.token_cents, e.charged_cents,
+            e.cursor_token_fee, e.is_headless, e.is_chargeable, _clip(e.conversation_id, 64),
+        )  # fmt: skip
+
+    def _flush(self, batch: list[tuple]) -> int:
+        ids = self.directory.ensure({row[1] for row in batch})
+        rows = [(row[0], ids[row[1]], *row[2:]) for row in batch]
+        # Same fingerprint means same content: the stored row is already right.
+        upsert(UsageEvent, EVENT_COLUMNS, rows, conflict=["organization_id", "fingerprint"])
+        if self.on_batch:
+            self.on_batch(len(rows))
+        return len(rows)
+
+    def _delete_stale(self, day: date, fingerprints: set[str]) -> int:
+        stored = UsageEvent.objects.filter(organization_id=self.organization_id, day=day).values_list(
+            "id", "fingerprint"
+        )
+        stale = [pk for pk, fp in stored.iterator(chunk_size=10000) if fp not in fingerprints]
+        for i in range(0, len(stale), 5000):
+            UsageEvent.objects.filter(
+                organization_id=self.organization_id, id__in=stale[i : i + 5000]
+            ).delete()
+        return len(stale)
+
+
+def has_events_on(organization_id: int, day: date) -> bool:
+    return UsageEvent.objects.filter(organization_id=organization_id, day=day).exists()
+
+
+# --- Spend, analytics, AI code ---------------------------------------------------------------
+
+SPEND_VALUES = [
+    "spend_cents", "overall_spend_cents", "fast_premium_requests", "hard_limit_override_dollars",
+    "monthly_limit_dollars", "effective_per_user_limit_dollars", "captured_at",
+]  # fmt: skip
+
+
+def upsert_spend(
+    organization_id: int, report: records.SpendReport, directory: MemberDirectory, *, captured_at: datetime
+) -> int:
+    """Snapshot each member's spend for the current cycle; the latest snapshot per cycle wins,
+    and earlier cycles' rows stay, so spend history builds up cycle by cycle."""
+    members = [m for m in report.members if m.email]
+    ids = directory.ensure({m.email for m in members})
+    rows = (
+        (
+            organization_id,
+            ids[m.email],
+            report.cycle_start,
+            m.spend_cents,
+            m.overall_spend_cents,
+            m.fast_premium_requests,
+            m.hard_limit_override_dollars,
+            m.monthly_limit_dollars,
+            m.effective_per_user_limit_dollars,
+            captured_at,
+        )  # fmt: skip
+        for m in members
+    )
+    return upsert(
+        SpendSnapshot,
+        ["organization_id", "member_id", "cycle_start", *SPEND_VALUES],
+        rows,
+        conflict=["organization_id", "member_id", "cycle_start"],
+        update=SPEND_VALUES,
+    )
+
+
+def upsert_team_analytics(organization_id: int, rows: Iterable[records.AnalyticsRow]) -> int:
+    """Store Analytics API team rows (long format); rows without a day cannot be placed."""
+    values = (
+        (organization_id, r.metric, r.day, _clip(r.key, 200), _json_numbers(r.values))
+        for r in rows
+        if r.day is not None
+    )
+    return upsert(
+        TeamAnalytics,
+        ["organization_id", "metric", "day", "key", "values"],
+        values,
+        conflict=["organization_id", "metric", "day", "key"],
+        update=["values"],
+    )
+
+
+def _json_numbers(value):
+    """Decimals (how the client parses numbers) as JSON numbers: ints stay ints."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _json_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_numbers(v) for v in value]
+    return value
+
+
+AI_COMMIT_VALUES = [
+    "member_id", "email", "repo_name", "branch_name", "is_primary_branch", "commit_source",
+    "total_lines_added", "total_lines_deleted", "tab_lines_added", "tab_lines_deleted",
+    "composer_lines_added", "composer_lines_deleted", "non_ai_lines_added", "non_ai_lines_deleted",
+    "message", "commit_ts", "day",
+]  # fmt: skip
+
+
+def upsert_ai_commits(
+    organization_id: int, commits: Iterable[records.AiCommit], directory: MemberDirectory
+) -> int:
+    """Store AI Code Tracking commits; an amended commit (same hash, new ingestion) is a new row."""
+    commits = list(commits)
+    ids = directory.ensure({c.email for c in commits})
+    rows = (
+        (
+            organization_id,
+            c.commit_hash,
+            c.created_at,
+            ids.get(c.email),
+            c.email,
+            _clip(c.repo_name, 300),
+            _clip(c.branch_name, 300),
+            c.is_primary_branch,
+            _clip(c.commit_source, 10),
+            c.total_lines_added,
+            c.total_lines_deleted,
+            c.tab_lines_added,
+            c.tab_lines_deleted,
+            c.composer_lines_added,
+            c.composer_lines_deleted,
+            c.non_ai_lines_added,
+            c.non_ai_lines_deleted,
+            c.message or "",
+            c.commit_ts,
+            (c.commit_ts or c.created_at).date(),
+        )  # fmt: skip
+        for c in commits
+        if c.commit_hash
+    )
+    return upsert(
+        AiCommit,
+        ["organization_id", "commit_hash", "ingested_at", *AI_COMMIT_VALUES],
+        rows,
+        conflict=["organization_id", "commit_hash", "ingested_at"],
+        update=AI_COMMIT_VALUES,
+    )
+
+
+AI_CHANGE_VALUES = [
+    "member_id", "email", "source", "model", "total_lines_added", "total_lines_deleted",
+    "created_at", "day", "metadata",
+]  # fmt: skip
+
+
+def upsert_ai_changes(
+    organization_id: int, changes: Iterable[records.AiChange], directory: MemberDirectory
+) -> int:
+    changes = list(changes)
+    ids = directory.ensure({c.email for c in changes})
+    rows = (
+        (
+            organization_id,
+            c.change_id,
+            ids.get(c.email),
+            c.email,
+            _clip(c.source, 10),
+            _clip(c.model, 100),
+            c.total_lines_added,
+            c.total_lines_deleted,
+            c.created_at,
+            c.created_at.date(),
+            list(c.metadata or []),
+        )  # fmt: skip
+        for c in changes
+        if c.change_id
+    )
+    return upsert(
+        AiChange,
+        ["organization_id", "change_id", *AI_CHANGE_VALUES],
+        rows,
+        conflict=["organization_id", "change_id"],
+        update=AI_CHANGE_VALUES,
+    )
+
+
+# --- Member activity -------------------------------------------------------------------------
+
+
+def refresh_member_activity(organization_id: int, start: date, end: date) -> int:
+    """Widen members' first_seen / last_seen with their active days in start..end.
+
+    Reads the per-member rollup (active = a daily row marked active or any usage event), so
+    call it after analytics.rollups.refresh_rollups for the same days. One UPDATE, portable
+    between PostgreSQL and SQLite.
+    """
+    member_table = CursorMember._meta.db_table
+    rollup_table = MemberDailyRollup._meta.db_table
+    sql = f"""
+        UPDATE {member_table} SET
+            first_seen = CASE WHEN first_seen IS NULL OR activity.first_day < first_seen
+                              THEN activity.first_day ELSE first_seen END,
+            last_seen = CASE WHEN last_seen IS NULL OR activity.last_day > last_seen
+                             THEN activity.last_day ELSE last_seen END
+        FROM (
+            SELECT member_id, MIN(day) AS first_day, MAX(day) AS last_day
+            FROM {rollup_table}
+            WHERE organization_id = %s AND is_active AND day BETWEEN %s AND %s
+            GROUP BY member_id
+        ) AS activity
+        WHERE {member_table}.id = activity.member_id AND {member_table}.organization_id = %s
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [organization_id, start, end, organization_id])
+        return cursor.rowcount

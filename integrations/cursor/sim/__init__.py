@@ -1,0 +1,1 @@
+"""Implementation of the Cursor simulator; import it from `integrations.cursor.simulator`."""

@@ -1,0 +1,101 @@
+"""Live progress of a SyncRun, saved to the database as the sync goes so the connection page's
+JSON endpoint can draw a progress bar.
+
+Format of ``SyncRun.progress`` (one entry per stream, keys in STREAMS order)::
+
+    {"usage_events": {"status": "running", "rows": 1234, "done": 3, "total": 30, "note": ""}, ...}
+
+``status`` is one of pending, running, done, skipped, unavailable, failed. ``done``/``total``
+count the stream's units (days of events, 30-day windows of daily usage, analytics metrics …).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+
+from integrations.models import SyncRun
+
+STREAMS = ("members", "daily_usage", "usage_events", "spend", "analytics", "ai_code")
+
+PENDING, RUNNING, DONE, SKIPPED, UNAVAILABLE, FAILED = (
+    "pending",
+    "running",
+    "done",
+    "skipped",
+    "unavailable",
+    "failed",
+)
+
+SAVE_INTERVAL_SECONDS = 0.5
+
+
+def initial_progress() -> dict:
+    return {s: {"status": PENDING, "rows": 0, "done": 0, "total": 0, "note": ""} for s in STREAMS}
+
+
+class Progress:
+    """Tracks per-stream progress of one run and saves it at most every half second."""
+
+    def __init__(self, run: SyncRun, callback: Callable[[SyncRun], None] | None = None):
+        self.run = run
+        self.callback = callback
+        self.current: str | None = None
+        self._saved_at = 0.0
+        run.progress = initial_progress()
+
+    def __getitem__(self, stream: str) -> dict:
+        return self.run.progress[stream]
+
+    def start(self, stream: str, total: int) -> None:
+        self.current = stream
+        self.run.progress[stream].update(status=RUNNING, total=total, done=0, note="")
+        self.save(force=True)
+
+    def add_rows(self, stream: str, rows: int) -> None:
+        entry = self.run.progress[stream]
+        entry["rows"] += rows
+        entry["note"] = ""
+        self.save()
+
+    def advance(self, stream: str, units: int = 1) -> None:
+        entry = self.run.progress[stream]
+        entry["done"] = (
+            min(entry["total"], entry["done"] + units) if entry["total"] else entry["done"] + units
+        )
+        entry["note"] = ""
+        self.save()
+
+    def finish(self, stream: str, status: str, note: str = "") -> None:
+        entry = self.run.progress[stream]
+        entry["status"] = status
+        entry["note"] = note
+        if status == DONE and entry["total"]:
+            entry["done"] = entry["total"]
+        if self.current == stream:
+            self.current = None
+        self.save(force=True)
+
+    def waiting(self, seconds: float, reason: str) -> None:
+        """Cursor or our own rate limiter makes us wait: say so on the running stream."""
+        stream = self.current
+        if stream is None:
+            return
+        secs = max(1, math.ceil(seconds))
+        if "rate limit" in reason:
+            note = f"Waiting {secs} s for Cursor's rate limit"
+        else:
+            note = f"Waiting {secs} s before retrying after a Cursor error"
+        self.run.progress[stream]["note"] = note
+        self.save(force=seconds >= 1)
+
+    def save(self, *, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._saved_at < SAVE_INTERVAL_SECONDS:
+            return
+        self._saved_at = now
+        # Only these columns: the status and window are written by the runner at fixed points.
+        SyncRun.objects.filter(pk=self.run.pk).update(progress=self.run.progress)
+        if self.callback is not None:
+            self.callback(self.run)

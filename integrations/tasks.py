@@ -1,0 +1,23 @@
+"""Celery tasks for connections: thin adapters over integrations.cursor.sync."""
+
+from celery import shared_task
+
+from integrations.cursor import sync
+from integrations.models import SyncRun
+
+
+# acks_late + reject_on_worker_lost: a worker killed mid-sync gives the message back, and the
+# redelivered task finishes the run (every write is an idempotent upsert). No autoretry: Cursor
+# faults are handled inside the run, and the next hourly run resumes whatever a failure left.
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def sync_connection(sync_run_id: int) -> None:
+    try:
+        sync.run_sync(sync_run_id)
+    except SyncRun.DoesNotExist:
+        return  # the run (or its organization) was deleted meanwhile
+
+
+# Not retried: the beat fires again next hour, and start_sync never stacks runs.
+@shared_task(ignore_result=True)
+def enqueue_hourly_syncs() -> int:
+    return sync.enqueue_hourly_syncs()
