@@ -8,6 +8,7 @@ tests/fixtures/cursor_sim.py.
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -260,13 +261,14 @@ def test_validate_team_plan(cursor_sim, make_sim_team, denied_status):
 
 
 def test_unknown_key_is_invalid_api_key_after_one_request(cursor_sim, sim_team):
-    before = len(cursor_sim.request_log)
+    before = time.monotonic()
     key = "crsr_" + uuid.uuid4().hex * 2
     client = CursorClient(key, base_url=cursor_sim.base_url, limiter=NoRateLimit(), sleep=lambda s: None)
     with pytest.raises(InvalidApiKey) as info:
         client.members()
     assert key not in str(info.value)
-    assert [entry[-1] for entry in cursor_sim.request_log[before:] if entry[1] is None] == [401]
+    unknown = [e for e in list(cursor_sim.request_log) if e[0] >= before and e[1] is None]
+    assert [status for *_, status in unknown] == [401]
 
 
 # -- faults -----------------------------------------------------------------------------------------
