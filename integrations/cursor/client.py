@@ -17,8 +17,11 @@ Nothing here imports Django; defaults come from ``config.py`` lazily.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
+
+import httpx
 
 from .errors import CursorError, PlanRequired, UpstreamError
 from .http import (
@@ -43,6 +46,7 @@ from .parsing import (
     parse_usage_event,
     to_datetime,
 )
+from .ratelimit import RateLimiter
 from .records import (
     AiChange,
     AiCommit,
@@ -96,18 +100,38 @@ _ANALYTICS = "analytics_team"
 class CursorClient(CursorHttp):
     """A Cursor team API session for one API key. Not thread-safe; use one per sync.
 
-    Constructor arguments (see ``CursorHttp``): ``api_key``, ``base_url`` (else
-    ``CURSOR_API_BASE_URL`` from settings/env, else https://api.cursor.com), ``timeout``,
-    ``max_retries``, ``limiter`` (else ``get_default_limiter()``), ``sleep``, ``transport`` and
-    ``on_wait(seconds, reason)``.
+    ``base_url`` defaults to ``CURSOR_API_BASE_URL`` (Django settings, then the environment),
+    then https://api.cursor.com; ``limiter`` to ``get_default_limiter()``. ``sleep`` is used for
+    retry waits (tests pass a no-op); ``on_wait(seconds, reason)`` is called before every wait,
+    the limiter's included, so a sync can show "waiting for rate limit".
     """
 
     # Hard cap on pages in one paginated listing (one window); beyond it Cursor is misbehaving.
     # 10,000 pages of 1,000 events is far more than any team produces in 30 days.
     max_pages = 10_000
 
-    def __init__(self, api_key: str, **kwargs) -> None:
-        super().__init__(api_key, **kwargs)
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        base_url: str | None = None,
+        timeout: float = 30.0,
+        max_retries: int = 5,
+        limiter: RateLimiter | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        transport: httpx.BaseTransport | None = None,
+        on_wait: Callable[[float, str], None] | None = None,
+    ) -> None:
+        super().__init__(
+            api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            limiter=limiter,
+            sleep=sleep,
+            transport=transport,
+            on_wait=on_wait,
+        )
         self.skipped_records = 0  # malformed records skipped, each logged once
         self._etag_cache: dict[tuple, tuple[str, list[AnalyticsRow]]] = {}
 

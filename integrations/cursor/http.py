@@ -36,6 +36,7 @@ from .errors import (
 from .parsing import decode_json
 from .ratelimit import RateLimiter, get_default_limiter, team_id_for_key
 
+# One logger for every line the client writes, whichever module writes it.
 logger = logging.getLogger("integrations.cursor.client")
 
 USER_AGENT = "Koalr/1.0 (+https://koalr.io) cursor-sync"
