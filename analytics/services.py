@@ -12,6 +12,7 @@ lowercase, days UTC dates, money Decimal.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
@@ -34,6 +35,8 @@ from .models import (
     UsageEvent,
 )
 
+logger = logging.getLogger(__name__)
+
 
 class MemberDirectory:
     """Email → CursorMember id for one organization, loaded once per sync.
@@ -44,9 +47,9 @@ class MemberDirectory:
 
     def __init__(self, organization_id: int):
         self.organization_id = organization_id
-        self._ids: dict[str, int] = dict(
-            CursorMember.objects.filter(organization_id=organization_id).values_list("email", "id")
-        )
+        self._ids: dict[str, int] = {}
+        self._emails_by_user_id: dict[str, str] = {}
+        self.refresh()
 
     def __contains__(self, email: str) -> bool:
         return email in self._ids
@@ -78,11 +81,18 @@ class MemberDirectory:
             self.refresh(missing)
         return self._ids
 
+    def email_for_user_id(self, user_id: str | None) -> str:
+        """The email of the roster member with this Cursor user id ("" if unknown)."""
+        return self._emails_by_user_id.get(user_id, "") if user_id else ""
+
     def refresh(self, emails: Iterable[str] | None = None) -> None:
         qs = CursorMember.objects.filter(organization_id=self.organization_id)
         if emails is not None:
             qs = qs.filter(email__in=list(emails))
-        self._ids.update(qs.values_list("email", "id"))
+        for pk, email, user_id in qs.values_list("id", "email", "cursor_user_id"):
+            self._ids[email] = pk
+            if user_id:
+                self._emails_by_user_id[user_id] = email
 
 
 def upsert_members(organization_id: int, members: Iterable[records.Member]) -> int:
@@ -139,16 +149,36 @@ def _clip(value: str, limit: int) -> str:
     return value[:limit] if value and len(value) > limit else (value or "")
 
 
+def _skipped(on_skip: Callable[[int], None] | None, n: int, what: str) -> None:
+    if n:
+        logger.warning("cursor sync: skipped %d %s that cannot be placed", n, what)
+        if on_skip is not None:
+            on_skip(n)
+
+
 def upsert_daily_usage(
-    organization_id: int, rows: Iterable[records.DailyUsageRow], directory: MemberDirectory
+    organization_id: int,
+    rows: Iterable[records.DailyUsageRow],
+    directory: MemberDirectory,
+    *,
+    on_skip: Callable[[int], None] | None = None,
 ) -> int:
-    """Store /teams/daily-usage-data rows; a re-fetched day overwrites its counters in place."""
-    rows = [r for r in rows if r.email]
-    ids = directory.ensure({r.email for r in rows})
+    """Store /teams/daily-usage-data rows; a re-fetched day overwrites its counters in place.
+
+    A row without an email is placed by its Cursor user id; one matching nobody is skipped.
+    """
+    rows = list(rows)
+    placed = []
+    for r in rows:
+        email = r.email or directory.email_for_user_id(r.user_id)
+        if email:
+            placed.append((email, r))
+    _skipped(on_skip, len(rows) - len(placed), "daily usage rows")
+    ids = directory.ensure({email for email, _ in placed})
     values = (
         (
             organization_id,
-            ids[r.email],
+            ids[email],
             r.day,
             r.is_active,
             *(getattr(r, c) for c in DAILY_COUNTERS),
@@ -157,7 +187,7 @@ def upsert_daily_usage(
             _clip(r.tab_most_used_extension, 50),
             _clip(r.client_version, 50),
         )
-        for r in rows
+        for email, r in placed
     )
     return upsert(
         DailyUsage,
@@ -354,13 +384,20 @@ def upsert_spend(
     )
 
 
-def upsert_team_analytics(organization_id: int, rows: Iterable[records.AnalyticsRow]) -> int:
+def upsert_team_analytics(
+    organization_id: int,
+    rows: Iterable[records.AnalyticsRow],
+    *,
+    on_skip: Callable[[int], None] | None = None,
+) -> int:
     """Store Analytics API team rows (long format); rows without a day cannot be placed."""
-    values = (
+    rows = list(rows)
+    values = [
         (organization_id, r.metric, r.day, _clip(r.key, 200), _json_numbers(r.values))
         for r in rows
         if r.day is not None
-    )
+    ]
+    _skipped(on_skip, len(rows) - len(values), "analytics rows without a day")
     return upsert(
         TeamAnalytics,
         ["organization_id", "metric", "day", "key", "values"],

@@ -1,7 +1,6 @@
 """The connection page's live progress (static/js/connection.js) in headless Chromium."""
 
 import os
-import shutil
 
 import pytest
 from django.conf import settings
@@ -11,26 +10,16 @@ from integrations.models import Connection, SyncRun
 
 from .conftest import make_connection
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed"),
-]
+pytestmark = [pytest.mark.browser]
 
 
 @pytest.fixture
-def page(live_server, monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the ORM calls made by the test
-    # itself are still plain synchronous code.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        context = browser.new_context()
-        yield context
-        browser.close()
+def page(chromium, live_server):
+    # One Playwright session for the whole run (tests/fixtures/browser.py): a second
+    # sync_playwright() inside the first one's event loop is refused.
+    context = chromium.new_context()
+    yield context
+    context.close()
 
 
 def login(context, live_server, user):

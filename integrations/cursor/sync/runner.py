@@ -114,6 +114,7 @@ class _Sync:
         self.org_id = run.organization_id
         self.days = days
         self.callback = callback
+        self.status_before = connection.status  # as loaded with the run, before "syncing"
         self.unavailable: set[str] = set()  # refused by Cursor during this run
         self.plan_skipped: set[str] = set()  # not in the plan seen at connect time
 
@@ -155,7 +156,7 @@ class _Sync:
             if client is not None:
                 client.close()
 
-        skipped = client.skipped_records if client is not None else 0
+        skipped = (client.skipped_records if client is not None else 0) + (streams.skipped if streams else 0)
         self._refresh_derived(run.window_start, run.window_end)
         if failure is not None:
             return self._fail(failure, skipped)
@@ -249,7 +250,7 @@ class _Sync:
         with transaction.atomic():
             conn = Connection.objects.select_for_update().get(pk=self.connection.pk)
             if failure.key_rejected:
-                if conn.status != Connection.Status.KEY_REJECTED:
+                if self.status_before != Connection.Status.KEY_REJECTED:
                     AuditLogEntry.objects.create(
                         organization_id=self.org_id,
                         provider=conn.provider,

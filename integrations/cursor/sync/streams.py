@@ -61,6 +61,10 @@ class StreamRunner:
         self.end = end
         self.directory = services.MemberDirectory(organization_id)
         self.notes: list[str] = []  # non-fatal problems, shown in the run's message
+        self.skipped = 0  # records the client parsed but we could not attribute (no email, no day)
+
+    def skip(self, n: int) -> None:
+        self.skipped += n
 
     # -- unit retries ---------------------------------------------------------------------------
 
@@ -103,7 +107,7 @@ class StreamRunner:
     def _daily_window(self, first: date, last: date) -> int:
         stored = 0
         for chunk in chunks(self.client.daily_usage(first, last)):
-            n = services.upsert_daily_usage(self.organization_id, chunk, self.directory)
+            n = services.upsert_daily_usage(self.organization_id, chunk, self.directory, on_skip=self.skip)
             self.progress.add_rows("daily_usage", n)
             stored += n
         return stored
@@ -146,7 +150,9 @@ class StreamRunner:
             try:
                 rows = self.patiently(
                     lambda metric=metric: services.upsert_team_analytics(
-                        self.organization_id, self.client.analytics(metric, self.start, self.end)
+                        self.organization_id,
+                        self.client.analytics(metric, self.start, self.end),
+                        on_skip=self.skip,
                     )
                 )
             except UpstreamError as exc:

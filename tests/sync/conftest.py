@@ -1,0 +1,60 @@
+"""Fixtures for sync tests: the Cursor simulator over loopback, connections, fast clients."""
+
+import pytest
+
+from integrations.cursor import sync
+from integrations.cursor.ratelimit import NoRateLimit
+from integrations.cursor.sync import runner, streams
+from integrations.models import Connection
+
+
+@pytest.fixture
+def simulator(cursor_sim):
+    return cursor_sim
+
+
+@pytest.fixture(autouse=True)
+def fast_sync(monkeypatch):
+    """No real sleeping and no client-side throttling in tests; every wait is still reported."""
+    waits = []
+    monkeypatch.setattr(
+        runner, "CLIENT_OPTIONS", {"sleep": waits.append, "limiter": NoRateLimit(), "timeout": 5.0}
+    )
+    monkeypatch.setattr(streams, "sleep", waits.append)
+    return waits
+
+
+@pytest.fixture
+def make_team(make_sim_team):
+    """Simulated teams without rate limits (the 429 tests use fault storms instead)."""
+
+    def make(**kwargs):
+        kwargs.setdefault("seats", 12)
+        kwargs.setdefault("days", 40)
+        team = make_sim_team(**kwargs)
+        team.rate_limits = False
+        return team
+
+    return make
+
+
+@pytest.fixture
+def make_connection(simulator):
+    def make(organization, team, **fields):
+        conn = Connection(organization=organization, base_url=simulator.base_url, **fields)
+        conn.set_api_key(team.api_key)
+        conn.capabilities = fields.pop("capabilities", None) or {
+            "admin": True,
+            "analytics": team.plan == "enterprise",
+            "ai_code": team.plan == "enterprise",
+        }
+        conn.save()
+        return conn
+
+    return make
+
+
+def run_new_sync(connection, **kwargs):
+    """Queue a run the way the UI does and work it in the foreground, like a worker would."""
+    run = sync.start_sync(connection, trigger="manual")
+    return sync.run_sync(run.pk, **kwargs)
