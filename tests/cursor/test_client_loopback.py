@@ -526,3 +526,18 @@ def test_redis_limiter_shared_by_threads_never_trips_the_simulator(cursor_sim, s
     for family, limit in limits.items():
         times = [t for t, fam, _, _ in sim_team.request_log if fam == family]
         assert max_in_any_window(times, 1.0) <= limit
+
+
+@pytest.mark.parametrize("header", ["retry_after_header", "rate_limit_reset_header"])
+def test_natural_429_hint_is_honoured_and_reported(cursor_sim, sim_team, header):
+    _limited(cursor_sim, {"admin": 1}, 60.0)
+    setattr(cursor_sim, header, True)
+    rec = Recorder()
+    client = make_client(cursor_sim, sim_team, rec, max_retries=1)
+    client.members()
+    with pytest.raises(RateLimited) as info:
+        client.members()
+    assert statuses(sim_team) == [200, 429, 429]
+    assert 55 <= info.value.retry_after <= 61
+    assert len(rec.sleeps) == 1 and 55 <= rec.sleeps[0] <= 61
+    assert rec.waits[0][1] == "Cursor rate limit"
