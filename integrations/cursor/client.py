@@ -141,7 +141,7 @@ class CursorClient(CursorHttp):
         """Every team member, removed ones included (``is_removed``)."""
         data, _ = self._call("GET", "/teams/members", family=_ADMIN)
         items = self._items(data, "teamMembers", "/teams/members")
-        return list(self._parse_each(items, parse_member, "member"))
+        return list(self._parse_each(items, parse_member, "member", "/teams/members"))
 
     def daily_usage(self, start: date, end: date) -> Iterator[DailyUsageRow]:
         """One row per member per UTC day in ``start..end`` (inclusive), inactive days included.
@@ -198,7 +198,7 @@ class CursorClient(CursorHttp):
             items = self._items(data, "teamMemberSpend", "/teams/spend")
             if cycle_start is None:
                 cycle_start = self._cycle_start(data)
-            members.extend(self._parse_each(items, parse_member_spend, "member spend"))
+            members.extend(self._parse_each(items, parse_member_spend, "member spend", "/teams/spend"))
             fetched += len(items)
             if not self._more(data, page, SPEND_PAGE_SIZE, len(items), fetched, "/teams/spend"):
                 break
@@ -413,7 +413,7 @@ class CursorClient(CursorHttp):
                 return
             page += 1
 
-    def _parse_each(self, items: list, parse: Callable, what: str, path: str = "") -> Iterator:
+    def _parse_each(self, items: list, parse: Callable, what: str, path: str) -> Iterator:
         for i, raw in enumerate(items):
             try:
                 record = parse(raw)
