@@ -16,6 +16,7 @@ logged, not in any exception message (Cursor's own error text is scrubbed of it)
 from __future__ import annotations
 
 import logging
+import math
 import random
 import time
 from collections.abc import Callable
@@ -268,9 +269,11 @@ def retry_after_seconds(headers: httpx.Headers) -> float | None:
     if value:
         value = value.strip()
         try:
-            return max(0.0, float(value))
+            seconds = float(value)
         except ValueError:
-            pass
+            seconds = None
+        if seconds is not None:
+            return max(0.0, seconds) if math.isfinite(seconds) else None
         try:
             when = parsedate_to_datetime(value)
         except (TypeError, ValueError, IndexError):
@@ -284,6 +287,8 @@ def retry_after_seconds(headers: httpx.Headers) -> float | None:
         try:
             reset = float(value.strip())
         except ValueError:
+            return None
+        if not math.isfinite(reset):
             return None
         if reset > 1e12:  # epoch milliseconds
             return max(0.0, reset / 1000 - time.time())
