@@ -85,6 +85,8 @@ def test_members_malformed_record_is_skipped_and_logged(fake, caplog):
     assert client.skipped_records == 3
     skipped = [r for r in caplog.records if "skipped malformed member" in r.getMessage()]
     assert len(skipped) == 3
+    assert all("/teams/members" in r.getMessage() for r in skipped)
+    assert "#1" in skipped[0].getMessage() and "email" in skipped[0].getMessage()
     assert all(API_KEY not in r.getMessage() for r in caplog.records)
 
 
@@ -194,13 +196,19 @@ def test_daily_usage_legacy_rows_without_day_user_id_or_is_active(fake):
     ]
 
 
-def test_daily_usage_skips_row_without_a_day(fake):
-    bad = daily_row(1, "2026-08-01")
-    del bad["day"], bad["date"]
-    fake.route("POST", "/teams/daily-usage-data", ok({"data": [bad, daily_row(2, "2026-08-01")]}))
+def test_daily_usage_skips_malformed_rows(fake):
+    no_day = daily_row(1, "2026-08-01")
+    del no_day["day"], no_day["date"]
+    no_email = daily_row(3, "2026-08-01")
+    del no_email["email"]
+    # The simulator's broken row: a user id and day, a garbage epoch date and no email.
+    garbage = {"userId": "user_broken", "day": "2026-08-01", "date": "not-a-number"}
+    disagree = daily_row(4, "2026-08-01", date=ms(utc(2026, 8, 2)))
+    rows = [no_day, no_email, garbage, disagree, daily_row(2, "2026-08-01")]
+    fake.route("POST", "/teams/daily-usage-data", ok({"data": rows}))
     client = fake.client()
     assert [r.user_id for r in client.daily_usage(date(2026, 8, 1), date(2026, 8, 1))] == ["2"]
-    assert client.skipped_records == 1
+    assert client.skipped_records == 4
 
 
 # -- usage events -----------------------------------------------------------------------------
@@ -681,11 +689,19 @@ def test_analytics_rejects_unknown_metric(fake):
     assert fake.requests == []
 
 
-def test_analytics_windows_and_row_without_date(fake):
+def test_analytics_windows_and_rows_without_a_day_are_skipped(fake):
     fake.route(
         "GET",
         "/analytics/team/commands",
-        ok({"data": [{"command_name": "review", "usage": 1}, {"event_date": 5, "usage": "x"}]}),
+        ok(
+            {
+                "data": [
+                    {"command_name": "review", "usage": 1},
+                    {"event_date": None, "date": None},
+                    {"event_date": "2026-01-05", "command_name": "explain", "usage": "x"},
+                ]
+            }
+        ),
     )
     client = fake.client()
     rows = client.analytics("commands", date(2026, 1, 1), date(2026, 2, 15))
@@ -693,9 +709,9 @@ def test_analytics_windows_and_row_without_date(fake):
         {"startDate": "2026-01-01", "endDate": "2026-01-30"},
         {"startDate": "2026-01-31", "endDate": "2026-02-15"},
     ]
-    assert rows[0].day is None
-    # {"event_date": 5} is an epoch number, parsed as a date; "usage": "x" is not numeric so dropped.
-    assert len(rows) == 4 and client.skipped_records == 0
+    # One good row per window; "usage": "x" is not numeric, so it is left out of values.
+    assert rows == [AnalyticsRow("commands", date(2026, 1, 5), "explain", {})] * 2
+    assert client.skipped_records == 4
 
 
 def test_analytics_malformed_models_row_is_skipped(fake):
