@@ -48,6 +48,12 @@ class Progress:
     def __getitem__(self, stream: str) -> dict:
         return self.run.progress[stream]
 
+    def plan(self, totals: dict[str, int]) -> None:
+        """Every stream's unit count up front, so the overall percentage only grows."""
+        for stream, total in totals.items():
+            self.run.progress[stream]["total"] = total
+        self.save(force=True)
+
     def start(self, stream: str, total: int) -> None:
         self.current = stream
         self.run.progress[stream].update(status=RUNNING, total=total, done=0, note="")
@@ -71,8 +77,8 @@ class Progress:
         entry = self.run.progress[stream]
         entry["status"] = status
         entry["note"] = note
-        if status == DONE and entry["total"]:
-            entry["done"] = entry["total"]
+        if status in (DONE, SKIPPED, UNAVAILABLE):
+            entry["done"] = entry["total"]  # settled: counts as complete in the percentage
         if self.current == stream:
             self.current = None
         self.save(force=True)

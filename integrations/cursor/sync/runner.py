@@ -166,6 +166,7 @@ class _Sync:
         """Run every stream; returns the streams that ended unavailable or incomplete."""
         caps = self.connection.capabilities or {}
         incomplete: list[str] = []
+        self.progress.plan(streams.totals())
         for stream in p.STREAMS:
             if stream in ("analytics", "ai_code") and caps.get(stream) is False:
                 # The plan seen at connect time has no such API: do not spend requests on it.

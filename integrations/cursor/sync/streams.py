@@ -66,6 +66,17 @@ class StreamRunner:
     def skip(self, n: int) -> None:
         self.skipped += n
 
+    def totals(self) -> dict[str, int]:
+        """Units per stream, for the progress bar."""
+        return {
+            "members": 1,
+            "daily_usage": len(day_windows(self.start, self.end, MAX_WINDOW_DAYS)),
+            "usage_events": len(days_between(self.start, self.end)),
+            "spend": 1,
+            "analytics": len(ANALYTICS_TEAM_METRICS),
+            "ai_code": 2,
+        }
+
     # -- unit retries ---------------------------------------------------------------------------
 
     def patiently(self, fn: Callable[[], int]) -> int:
