@@ -21,6 +21,9 @@ def fast_sync(monkeypatch):
         runner, "CLIENT_OPTIONS", {"sleep": waits.append, "limiter": NoRateLimit(), "timeout": 5.0}
     )
     monkeypatch.setattr(streams, "sleep", waits.append)
+    # Lanes in threads would use other database connections, which cannot see the test's
+    # uncommitted rows; the transactional tests switch parallel lanes back on.
+    monkeypatch.setattr(runner, "PARALLEL_STREAMS", False)
     return waits
 
 

@@ -11,12 +11,13 @@ from django.utils import timezone
 from analytics.models import CursorMember, DailyUsage, UsageEvent
 from integrations import tasks
 from integrations.cursor import sync
+from integrations.cursor.sync import runner
 from integrations.locks import is_sync_locked, org_sync_lock
 from integrations.models import AuditLogEntry, Connection, SyncRun
 from tests.factories import OrganizationFactory
 
 from .conftest import run_new_sync
-from .truth import ev_day, event_totals, stored_event_totals, truth_events
+from .truth import ev_day, event_totals, stored_daily, stored_event_totals, truth_daily, truth_events
 
 
 @pytest.fixture
@@ -168,7 +169,32 @@ def test_progress_is_saved_live(org, conn):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_organizations_syncing_at_once_never_mix(make_team, make_connection):
+def test_parallel_lanes_store_ground_truth_and_stop_together_on_failure(
+    make_team, make_connection, monkeypatch
+):
+    monkeypatch.setattr(runner, "PARALLEL_STREAMS", True)
+    org = OrganizationFactory(slug="lanes")
+    team = make_team(seats=10, days=40, seed=63)
+    conn = make_connection(org, team)
+    team.faults.fail_next(50, status=502, path="/teams/filtered-usage-events")
+    failed = run_new_sync(conn)
+    assert failed.status == SyncRun.Status.FAILED
+    assert failed.message.startswith("Cursor's API kept failing (HTTP 502) while syncing usage events")
+    assert failed.progress["usage_events"]["status"] == "failed"
+
+    team.faults.reset()
+    run = run_new_sync(conn)
+    assert run.status == SyncRun.Status.SUCCEEDED, run.message
+    events = truth_events(team, run.window_start, run.window_end)
+    assert stored_event_totals(org, "day") == event_totals(events, ev_day)
+    assert stored_daily(org) == truth_daily(team, run.window_start, run.window_end)
+    assert all(v["status"] == "done" for v in run.progress.values())
+    assert run.progress["ai_code"]["done"] == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_organizations_syncing_at_once_never_mix(make_team, make_connection, monkeypatch):
+    monkeypatch.setattr(runner, "PARALLEL_STREAMS", True)
     a, b = OrganizationFactory(slug="alpha"), OrganizationFactory(slug="beta")
     team_a = make_team(seats=10, days=40, seed=61)
     team_b = make_team(seats=7, days=40, seed=62)

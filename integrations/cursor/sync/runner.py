@@ -16,9 +16,11 @@ Every message here is our own wording plus an HTTP status at most: never an exce
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from datetime import date
 
+from django.db import connection as db_connection
 from django.db import transaction
 from django.utils import timezone
 
@@ -27,24 +29,45 @@ from analytics.rollups import refresh_rollups
 from integrations.crypto import SecretUnreadable
 from integrations.cursor.client import CursorClient
 from integrations.cursor.errors import (
+    CursorError,
     CursorTimeout,
     CursorUnreachable,
     InvalidApiKey,
     PlanRequired,
     RateLimited,
-    UpstreamError,
 )
 from integrations.locks import org_sync_lock
 from integrations.models import AuditLogEntry, Connection, SyncRun
 
 from . import progress as p
-from .streams import PartialStream, StreamRunner
+from .streams import STREAM_OF_PART, Cancelled, PartialStream, StreamRunner, stream_totals
 from .windows import sync_window
 
 logger = logging.getLogger(__name__)
 
 # Extra CursorClient keyword arguments; tests set {"sleep": no-op, "limiter": NoRateLimit()}.
 CLIENT_OPTIONS: dict = {}
+
+# Parts that share a Cursor rate-limit bucket run one after another in a lane; lanes may run
+# in parallel. (Members run alone before them.)
+LANES = (
+    ("daily_usage", "spend"),  # Admin API: 20/min
+    ("usage_events",),  # 60/min
+    ("analytics",),  # 100/min
+    ("ai_code_commits",),  # 20/min per AI Code Tracking endpoint
+    ("ai_code_changes",),
+)
+
+# None: parallel lanes on PostgreSQL, one after another elsewhere (SQLite allows one writer;
+# tests whose data lives in an open transaction must stay on one connection).
+PARALLEL_STREAMS: bool | None = None
+
+
+def parallel_streams() -> bool:
+    if PARALLEL_STREAMS is not None:
+        return PARALLEL_STREAMS
+    return db_connection.vendor == "postgresql"
+
 
 KEY_REJECTED_MESSAGE = "Cursor rejected the API key — replace it in Settings → Integrations."
 STREAM_LABELS = {
@@ -132,73 +155,148 @@ class _Sync:
             status=Connection.Status.SYNCING, last_attempt_at=now
         )
 
-        client = None
-        streams = None
         failure: RunFailed | None = None
-        partial: list[str] = []
+        incomplete: list[str] = []
+        self.skipped = 0
+        self.notes: list[str] = []
         try:
-            client = build_client(self.connection, self.progress.waiting)
-            streams = StreamRunner(self.org_id, client, self.progress, run.window_start, run.window_end)
-            partial = self._run_streams(streams)
+            incomplete = self._run_streams()
         except RunFailed as exc:
             failure = exc
-        except SecretUnreadable:
-            failure = RunFailed(
-                "The stored API key can no longer be read (the encryption keys changed); "
-                "replace it in Settings → Integrations."
-            )
-        except Exception:
-            logger.exception("cursor sync %s for organization %s crashed", run.pk, self.org_id)
-            failure = RunFailed(
-                "The sync stopped because of an internal error; the next hourly sync will retry."
-            )
-        finally:
-            if client is not None:
-                client.close()
-
-        skipped = (client.skipped_records if client is not None else 0) + (streams.skipped if streams else 0)
         self._refresh_derived(run.window_start, run.window_end)
         if failure is not None:
-            return self._fail(failure, skipped)
-        return self._succeed(partial, skipped, streams.notes if streams else [])
+            return self._fail(failure, self.skipped)
+        return self._succeed(incomplete, self.skipped, self.notes)
 
-    def _run_streams(self, streams: StreamRunner) -> list[str]:
-        """Run every stream; returns the streams that ended unavailable or incomplete."""
+    # -- streams --------------------------------------------------------------------------------
+
+    def _run_streams(self) -> list[str]:
+        """Run every stream; returns those that ended unavailable or incomplete, raises RunFailed.
+
+        Members go first (the others attribute rows to them), then the lanes, in parallel
+        threads on PostgreSQL: each lane uses its own rate-limit bucket at Cursor, so a big
+        backfill takes as long as its slowest bucket instead of the sum of all of them.
+        """
+        run = self.run
         caps = self.connection.capabilities or {}
-        incomplete: list[str] = []
-        self.progress.plan(streams.totals())
-        for stream in p.STREAMS:
-            if stream in ("analytics", "ai_code") and caps.get(stream) is False:
-                # The plan seen at connect time has no such API: do not spend requests on it.
-                self.plan_skipped.add(stream)
-                self.progress.finish(stream, p.UNAVAILABLE, "Not included in this Cursor plan")
-                continue
-            try:
-                getattr(streams, stream)()
-            except PlanRequired:
-                self.unavailable.add(stream)
-                incomplete.append(stream)
-                self.progress.finish(
-                    stream, p.UNAVAILABLE, "Cursor refused access (Enterprise plan required)"
-                )
-                continue
-            except PartialStream as exc:
-                incomplete.append(stream)
-                self.progress.finish(stream, p.DONE, str(exc))
-                continue
-            except InvalidApiKey as exc:
-                self.progress.finish(stream, p.FAILED, "Cursor rejected the API key")
-                raise RunFailed(KEY_REJECTED_MESSAGE, key_rejected=True) from exc
-            except (CursorUnreachable, UpstreamError, RateLimited) as exc:
-                self.progress.finish(stream, p.FAILED, _short_reason(exc))
-                raise RunFailed(_failure_message(stream, exc)) from exc
-            except Exception:
-                self.progress.finish(stream, p.FAILED, "Internal error")
+        self.progress.plan(stream_totals(run.window_start, run.window_end))
+        skip = {s for s in ("analytics", "ai_code") if caps.get(s) is False}
+        for stream in sorted(skip, key=p.STREAMS.index):
+            # The plan seen at connect time has no such API: do not spend requests on it.
+            self.plan_skipped.add(stream)
+            self.progress.finish(stream, p.UNAVAILABLE, "Not included in this Cursor plan")
+
+        self.outcomes: dict[str, object] = {}
+        self.cancelled = threading.Event()
+        self._outcome_lock = threading.Lock()
+        self._run_lane(("members",))
+        lanes = [tuple(part for part in lane if STREAM_OF_PART[part] not in skip) for lane in LANES]
+        lanes = [lane for lane in lanes if lane]
+        if parallel_streams():
+            threads = [
+                threading.Thread(target=self._run_lane, args=(lane, True), daemon=True) for lane in lanes
+            ]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+        else:
+            for lane in lanes:
+                self._run_lane(lane)
+        return self._judge(skip)
+
+    def _run_lane(self, parts: tuple[str, ...], in_thread: bool = False) -> None:
+        streams = StreamRunner(
+            self.org_id,
+            lambda on_wait: build_client(self.connection, on_wait),
+            self.progress,
+            self.run.window_start,
+            self.run.window_end,
+            self.cancelled,
+        )
+        try:
+            for part in parts:
+                self._record(part, self._run_part(streams, part))
+        except BaseException as exc:  # a kill signal in a lane thread: hand it to the main thread
+            self._record(parts[0], exc)
+            if not in_thread:
                 raise
+        finally:
+            streams.close()
+            with self._outcome_lock:
+                self.skipped += streams.skipped_records
+                self.notes.extend(streams.notes)
+            if in_thread:
+                db_connection.close()  # each lane thread had its own database connection
+
+    def _run_part(self, streams: StreamRunner, part: str):
+        if self.cancelled.is_set():
+            return p.SKIPPED
+        try:
+            streams.run_part(part)
+        except PlanRequired:
+            return p.UNAVAILABLE
+        except PartialStream as exc:
+            return PartialStream(str(exc))
+        except Cancelled:
+            return p.SKIPPED
+        except Exception as exc:
+            if not isinstance(exc, CursorError | SecretUnreadable):
+                logger.exception(
+                    "cursor sync %s for organization %s crashed in %s", self.run.pk, self.org_id, part
+                )
+            self.cancelled.set()  # the run is failing: other lanes stop at their next unit
+            return exc
+        return p.DONE
+
+    def _record(self, part: str, outcome) -> None:
+        """Store a part's outcome; once every part of its stream is in, settle the stream."""
+        stream = STREAM_OF_PART[part]
+        with self._outcome_lock:
+            self.outcomes[part] = outcome
+            parts = [q for q, s in STREAM_OF_PART.items() if s == stream]
+            if not all(q in self.outcomes for q in parts):
+                return
+            results = [self.outcomes[q] for q in parts]
+        errors = [r for r in results if isinstance(r, BaseException) and not isinstance(r, PartialStream)]
+        if errors:
+            self.progress.finish(stream, p.FAILED, _short_reason(errors[0]))
+        elif p.SKIPPED in results:
+            self.progress.finish(stream, p.SKIPPED)
+        elif p.UNAVAILABLE in results:
+            self.progress.finish(stream, p.UNAVAILABLE, "Cursor refused access (Enterprise plan required)")
+        elif partial := [r for r in results if isinstance(r, PartialStream)]:
+            self.progress.finish(stream, p.DONE, str(partial[0]))
+        else:
             self.progress.finish(stream, p.DONE)
-        if len(self.unavailable) == len(p.STREAMS) - len(self.plan_skipped):
+
+    def _judge(self, skip: set[str]) -> list[str]:
+        """The run's outcome from its parts: the first failure in stream order decides."""
+        by_stream: dict[str, list] = {}
+        for part, outcome in self.outcomes.items():
+            by_stream.setdefault(STREAM_OF_PART[part], []).append(outcome)
+        ordered = [(s, o) for s in p.STREAMS for o in by_stream.get(s, [])]
+        for _, outcome in ordered:
+            if isinstance(outcome, BaseException) and not isinstance(outcome, Exception):
+                raise outcome  # KeyboardInterrupt / SystemExit from a lane thread
+        errors = [(s, o) for s, o in ordered if isinstance(o, Exception) and not isinstance(o, PartialStream)]
+        if any(isinstance(o, InvalidApiKey) for _, o in errors):
+            raise RunFailed(KEY_REJECTED_MESSAGE, key_rejected=True)
+        if errors:
+            stream, exc = errors[0]
+            if isinstance(exc, CursorError):
+                raise RunFailed(_failure_message(stream, exc))
+            if isinstance(exc, SecretUnreadable):
+                raise RunFailed(
+                    "The stored API key can no longer be read (the encryption keys changed); "
+                    "replace it in Settings → Integrations."
+                )
+            raise RunFailed("The sync stopped because of an internal error; the next hourly sync will retry.")
+        self.unavailable = {s for s, o in ordered if o == p.UNAVAILABLE}
+        if self.unavailable and self.unavailable | skip == set(p.STREAMS):
             raise RunFailed("Cursor refused every request of this sync: the key needs admin access.")
-        return incomplete
+        incomplete = {s for s, o in ordered if o == p.UNAVAILABLE or isinstance(o, PartialStream)}
+        return sorted(incomplete, key=p.STREAMS.index)
 
     def _refresh_derived(self, start: date, end: date) -> None:
         """Rollups and first/last seen for the window, also after a failure (batches stored so far)."""
@@ -286,6 +384,8 @@ def _short_reason(exc: Exception) -> str:
         return "Cursor was unreachable"
     if isinstance(exc, RateLimited):
         return "Cursor kept rate-limiting"
+    if not isinstance(exc, CursorError):
+        return "Internal error" if isinstance(exc, Exception) else "Interrupted"
     if exc.status:
         return f"Cursor answered HTTP {exc.status}"
     return "Cursor sent an unexpected answer"
