@@ -246,15 +246,20 @@ _DAILY_COUNTERS = (
 def parse_daily_row(r: dict) -> DailyUsageRow:
     get = r.get
     day_raw = get("day")
-    day = to_date(day_raw if day_raw is not None else r["date"])
+    date_raw = get("date")
+    if day_raw is not None:
+        day = to_date(day_raw)
+        # Both forms present must agree; a row whose two dates disagree cannot be trusted.
+        if date_raw is not None and to_date(date_raw) != day:
+            raise ValueError("day and date disagree")
+    else:
+        day = to_date(r["date"])
     counters = [to_int(get(k)) for k in _DAILY_COUNTERS]
     active = get("isActive")
     # D1/D2 rows have no isActive (and only active users were returned); derive it from usage.
     is_active = to_bool(active) if active is not None else any(counters)
     uid = get("userId")
-    email = to_email(get("email"))
-    if not email and uid is None:
-        raise KeyError("email")
+    email = _require_email(get("email"))  # the only key shared by every API family
     return DailyUsageRow(
         None if uid is None else to_user_id(uid),
         email,
@@ -483,8 +488,14 @@ def _row_day(r: dict) -> date | None:
 
 
 def parse_analytics_record(metric: str, r: dict) -> list[AnalyticsRow]:
-    """One raw analytics row -> one AnalyticsRow (``models``: one per model in the breakdown)."""
+    """One raw team analytics row -> AnalyticsRows (``models``: one per model in the breakdown).
+
+    Team-level rows always carry their day (``date`` or ``event_date``); a row without one is
+    malformed. (Only by-user rows may lack it, which is why ``AnalyticsRow.day`` is optional.)
+    """
     day = _row_day(r)
+    if day is None:
+        raise KeyError("date")
     if metric == "models":
         breakdown = r["model_breakdown"]
         if breakdown.__class__ is not dict:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from datetime import date
 
 import httpx
 
@@ -59,7 +60,8 @@ class FakeCursor:
         kwargs.setdefault("limiter", NoRateLimit())
         kwargs.setdefault("sleep", self.sleeps.append)
         kwargs.setdefault("on_wait", lambda seconds, reason: self.waits.append((seconds, reason)))
-        return CursorClient(API_KEY, transport=httpx.MockTransport(self), **kwargs)
+        kwargs.setdefault("transport", httpx.MockTransport(self))
+        return CursorClient(API_KEY, **kwargs)
 
     # helpers for assertions
     def bodies(self, path: str | None = None) -> list[dict]:
@@ -115,10 +117,14 @@ def usage_event(i: int, ts_ms: int = 1754040000123, **over) -> dict:
 
 
 def daily_row(user: int, day: str, **over) -> dict:
+    try:
+        day_ms = (date.fromisoformat(day) - date(1970, 1, 1)).days * 86_400_000
+    except ValueError:
+        day_ms = None
     rec = {
         "userId": user,
         "day": day,
-        "date": 0,
+        "date": day_ms,
         "email": f"user{user}@example.com",
         "isActive": True,
         "totalLinesAdded": 10,

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import base64
 import logging
+import os
+import pathlib
 import pickle
+import subprocess
+import sys
 from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime
 
@@ -54,8 +58,10 @@ def test_sends_basic_auth_with_empty_password_and_user_agent(fake):
     assert str(request.url) == "https://cursor.test/teams/members"
 
 
-def test_base_url_falls_back_to_env_then_default(monkeypatch):
+def test_base_url_from_env_then_default_without_django(monkeypatch):
+    # Simulate the pure-Python bench: no Django settings module, django.conf never imported.
     monkeypatch.delenv("DJANGO_SETTINGS_MODULE", raising=False)
+    monkeypatch.delitem(sys.modules, "django.conf", raising=False)
     monkeypatch.setenv("CURSOR_API_BASE_URL", "http://127.0.0.1:9999/")
     seen = []
     transport = httpx.MockTransport(lambda r: seen.append(str(r.url)) or MEMBERS_OK)
@@ -64,6 +70,22 @@ def test_base_url_falls_back_to_env_then_default(monkeypatch):
     assert seen == ["http://127.0.0.1:9999/teams/members"]
     monkeypatch.delenv("CURSOR_API_BASE_URL")
     assert CursorClient(API_KEY, limiter=_no_limit()).base_url == "https://api.cursor.com"
+
+
+def test_base_url_from_django_settings(settings):
+    settings.CURSOR_API_BASE_URL = "http://sim.local:8123"
+    assert CursorClient(API_KEY, limiter=_no_limit()).base_url == "http://sim.local:8123"
+    assert CursorClient(API_KEY, base_url="http://arg", limiter=_no_limit()).base_url == "http://arg"
+
+
+def test_importing_the_client_does_not_import_django():
+    code = (
+        "import sys, integrations.cursor.client, integrations.cursor.ratelimit;"
+        "assert 'django' not in sys.modules, 'django imported'"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    root = pathlib.Path(__file__).resolve().parents[2]
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=root, env=env)
 
 
 def test_empty_key_is_rejected():
