@@ -213,6 +213,7 @@ class _Sync:
             self.run.window_start,
             self.run.window_end,
             self.cancelled,
+            background_writes=in_thread,
         )
         try:
             for part in parts:

@@ -86,12 +86,16 @@ class StreamRunner:
         start: date,
         end: date,
         cancelled: threading.Event | None = None,
+        *,
+        background_writes: bool = False,
     ):
         self.organization_id = organization_id
         self.progress = progress
         self.start = start
         self.end = end
         self.cancelled = cancelled or threading.Event()
+        # Store events from a writer thread while the next pages are fetched (PostgreSQL only).
+        self.background_writes = background_writes
         self.notes: list[str] = []  # non-fatal problems, shown in the run's message
         self.skipped = 0  # records the client parsed but we could not attribute (no email, no day)
         self._stream: str | None = None
@@ -186,21 +190,22 @@ class StreamRunner:
         return stored
 
     def usage_events(self) -> None:
-        writer = services.EventWriter(
-            self.organization_id,
-            self.directory,
-            on_batch=self._add_rows,
-        )
-        recent = revisable_from(self.end)
-        for day in days_between(self.start, self.end):
-            # Whole UTC days, so ordinals among identical events are the same in every fetch.
-            reconcile = day >= recent and services.has_events_on(self.organization_id, day)
-            self.patiently(
-                lambda day=day, reconcile=reconcile: writer.write_day(
-                    day, self.client.usage_events(day, day), reconcile=reconcile
-                )
-            )
+        def day_stored(day: date, n: int) -> None:
+            self.progress.add_rows("usage_events", n)
             self.progress.advance("usage_events")
+
+        recent = revisable_from(self.end)
+        with services.EventWriter(
+            self.organization_id, self.directory, on_day=day_stored, background=self.background_writes
+        ) as writer:
+            for day in days_between(self.start, self.end):
+                # Whole UTC days, so ordinals among identical events are the same in every fetch.
+                # Days Cursor may still revise replace what an earlier sync stored for them.
+                self.patiently(
+                    lambda day=day: writer.write_day(
+                        day, self.client.usage_events(day, day), reconcile=day >= recent
+                    )
+                )
 
     def spend(self) -> None:
         def unit():
