@@ -107,7 +107,7 @@ def main() -> None:
 
     from analytics.models import DailyUsage, UsageEvent
     from integrations.cursor.ratelimit import DEFAULT_LIMITS, InProcessRateLimiter, NoRateLimit
-    from integrations.cursor.sync import run_sync, runner, windows
+    from integrations.cursor.sync import lanes, run_sync, runner, windows
     from integrations.models import Connection, SyncRun
     from koalr.accounts.models import Organization
 
@@ -116,7 +116,7 @@ def main() -> None:
     else:
         runner.CLIENT_OPTIONS = {"limiter": NoRateLimit()}
     if args.sequential:
-        runner.PARALLEL_STREAMS = False
+        lanes.PARALLEL_STREAMS = False
 
     stamp = time.strftime("%Y%m%d-%H%M%S")
     org = Organization.objects.create(name=f"Bench {stamp}", slug=f"bench-{stamp}-{os.getpid()}")

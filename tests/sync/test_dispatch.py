@@ -11,7 +11,7 @@ from django.utils import timezone
 from analytics.models import CursorMember, DailyUsage, UsageEvent
 from integrations import tasks
 from integrations.cursor import sync
-from integrations.cursor.sync import runner
+from integrations.cursor.sync import lanes
 from integrations.locks import is_sync_locked, org_sync_lock
 from integrations.models import AuditLogEntry, Connection, SyncRun
 from tests.factories import OrganizationFactory
@@ -172,7 +172,7 @@ def test_progress_is_saved_live(org, conn):
 def test_parallel_lanes_store_ground_truth_and_stop_together_on_failure(
     make_team, make_connection, monkeypatch
 ):
-    monkeypatch.setattr(runner, "PARALLEL_STREAMS", True)
+    monkeypatch.setattr(lanes, "PARALLEL_STREAMS", True)
     org = OrganizationFactory(slug="lanes")
     team = make_team(seats=10, days=40, seed=63)
     conn = make_connection(org, team)
@@ -194,7 +194,7 @@ def test_parallel_lanes_store_ground_truth_and_stop_together_on_failure(
 
 @pytest.mark.django_db(transaction=True)
 def test_two_organizations_syncing_at_once_never_mix(make_team, make_connection, monkeypatch):
-    monkeypatch.setattr(runner, "PARALLEL_STREAMS", True)
+    monkeypatch.setattr(lanes, "PARALLEL_STREAMS", True)
     a, b = OrganizationFactory(slug="alpha"), OrganizationFactory(slug="beta")
     team_a = make_team(seats=10, days=40, seed=61)
     team_b = make_team(seats=7, days=40, seed=62)
