@@ -120,16 +120,28 @@ class SyncRun(models.Model):
     def is_active(self):
         return self.status in self.ACTIVE_STATUSES
 
+    # Stream states that count as complete for the progress bar.
+    FINISHED_STREAM_STATUSES = ("done", "skipped", "unavailable", "failed")
+
     @property
     def percent(self) -> int:
-        """Overall progress, 0–100, averaged over the streams that report a total."""
+        """Overall progress 0–100 over every stream, started or not.
+
+        A stream not yet started counts 0, a finished one (done, skipped, unavailable,
+        failed) counts 1, a running one done/total.
+        """
         if self.status in (self.Status.SUCCEEDED, self.Status.PARTIAL):
             return 100
-        parts = [
-            min(1.0, s.get("done", 0) / s["total"])
-            for s in self.progress.values()
-            if isinstance(s, dict) and s.get("total")
-        ]
+        parts = []
+        for state in (self.progress or {}).values():
+            if not isinstance(state, dict):
+                continue
+            if state.get("status") in self.FINISHED_STREAM_STATUSES:
+                parts.append(1.0)
+            elif state.get("total"):
+                parts.append(min(1.0, (state.get("done") or 0) / state["total"]))
+            else:
+                parts.append(0.0)
         return int(100 * sum(parts) / len(parts)) if parts else 0
 
     @property

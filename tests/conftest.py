@@ -7,7 +7,7 @@ from koalr.accounts.models import Membership
 from .factories import MembershipFactory, OrganizationFactory
 
 # Fixture modules contributed by each area (the Cursor simulator, analytics data …).
-pytest_plugins = ["tests.fixtures.analytics_data", "tests.fixtures.cursor_sim"]
+pytest_plugins = ["tests.fixtures.analytics_data", "tests.fixtures.cursor_sim", "tests.fixtures.browser"]
 
 
 @pytest.fixture

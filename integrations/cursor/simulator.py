@@ -28,7 +28,7 @@ path, status) for every authenticated request), `faults`.
 Ground truth, exactly what the API serves (D4 shapes unless `legacy_shapes`):
     team.members()                                   # /teams/members rows, removed included
     team.daily_rows(start_date, end_date, include_inactive=False)  # by user (roster order), then day
-    team.usage_events(start_ms, end_ms, email=None)  # inclusive bounds, newest first, duplicates kept
+    team.usage_events(start_ms, end_ms, email=None)  # inclusive bounds, newest first, identical twins included
     team.spend_rows()                                # current cycle, listed members, roster order
     team.revise_day(day)                             # late events for 1-3 members of a past day
     team.warm(start=None, end=None)                  # generate days now instead of on first request
@@ -66,8 +66,9 @@ is drawn from Random(seed, member index, day ordinal) alone, so a day never depe
 order of generation (except truncation at `now` and the `days` window). Days are generated lazily,
 cached as one JSON blob per day (about 190 MB for 1,000 seats x 30 days, ~445k events).
 
-Definitions the sync tests can rely on, per member per UTC day, over DISTINCT events (the served
-list has a few exact duplicates, an API artefact a client must drop by whole-event fingerprint):
+Definitions the sync tests can rely on, per member per UTC day, over ALL served events (the list
+has a few genuinely identical events, same content and timestamp; they are real requests, counted
+in daily rows and spend, so a client must keep both copies):
   * `subscriptionIncludedReqs + usageBasedReqs + apiKeyReqs` == number of events, where
     usageBasedReqs counts kind "Usage-based", apiKeyReqs "User API Key", and subscriptionIncludedReqs
     everything else ("Included in Business", "Free", "Errored, Not Charged").

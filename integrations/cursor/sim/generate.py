@@ -46,7 +46,7 @@ class MemberDay:
     """One member's aggregates for one UTC day (only for members with at least one event)."""
 
     index: int
-    events: int = 0  # distinct events (duplicates served by the API are not counted)
+    events: int = 0  # every event, identical twins included
     agent: int = 0
     chat: int = 0
     composer: int = 0

@@ -217,8 +217,11 @@ class SimTeam:
             base = base_member_day(rng, member, day)
             events, extras = base if base else ([], None)
             dup_every = extras["dup_every"] if extras else 0
+            if dup_every:
+                # A few genuinely identical events (same content and timestamp). They are real
+                # requests, counted in daily rows and spend; a client must keep both copies.
+                events = events + [ev for i, ev in enumerate(events) if i % dup_every == dup_every - 1]
             taken = {ev[0] for ev in events}
-            n_base = len(events)
             for rev in picks.get(member.index, ()):
                 rrng = random.Random(member_day_seed(self.seed, member.index, ordinal, salt=rev))
                 hi = end if cutoff is None else min(end, cutoff + 1)
@@ -230,11 +233,8 @@ class SimTeam:
                 continue
             aggs[member.index] = agg
             index = member.index
-            for i, ev in enumerate(events):
+            for ev in events:
                 served.append((ev[0], index, ev[1]))
-                # A few exact duplicates: an API artefact the client must dedupe (not counted).
-                if dup_every and i < n_base and i % dup_every == dup_every - 1:
-                    served.append((ev[0], index, ev[1]))
         served.sort(key=lambda t: (-t[0], t[1]))
         text = ",".join(t[2] for t in served)
         offsets = array("q", [0])
@@ -298,7 +298,7 @@ class SimTeam:
 
     def usage_events(self, start_ms: int, end_ms: int, email: str | None = None) -> list[dict]:
         """Events with start_ms <= timestamp <= end_ms, newest first, exactly as served (including
-        the few exact duplicates the API sends)."""
+        the few genuinely identical events, which are counted everywhere)."""
         member = None
         if email is not None:
             member = self.member_by_email(email)

@@ -1,0 +1,136 @@
+"""Response shapes of the REST API. Read-only: they render selector output, nothing more.
+
+Cents and request-cost units are exact decimals in the database (Cursor sends fractional
+cents); the API renders them as JSON numbers so BI tools can sum them without parsing.
+"""
+
+from rest_framework import serializers
+
+from analytics.models import CursorMember
+from integrations.models import SyncRun
+
+
+def Cents(**kwargs):  # noqa: N802 - reads like a field class at the call sites
+    return serializers.DecimalField(max_digits=None, decimal_places=6, coerce_to_string=False, **kwargs)
+
+
+def CostUnits(**kwargs):  # noqa: N802
+    return serializers.DecimalField(max_digits=None, decimal_places=4, coerce_to_string=False, **kwargs)
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    # CharField, not EmailField: addresses come from Cursor as-is and are reported as-is.
+    email = serializers.CharField()
+    removed = serializers.BooleanField(source="is_removed")
+    last_active = serializers.DateField(source="last_seen", allow_null=True)
+
+    class Meta:
+        model = CursorMember
+        fields = ["email", "name", "role", "removed", "not_in_roster", "first_seen", "last_active"]
+
+
+class DailyUsageSerializer(serializers.Serializer):
+    date = serializers.DateField(source="day")
+    active_users = serializers.IntegerField()
+    agent_requests = serializers.IntegerField()
+    chat_requests = serializers.IntegerField()
+    composer_requests = serializers.IntegerField()
+    cmdk_usages = serializers.IntegerField()
+    tabs_shown = serializers.IntegerField()
+    tabs_accepted = serializers.IntegerField()
+    accepts = serializers.IntegerField()
+    rejects = serializers.IntegerField()
+    total_lines_added = serializers.IntegerField()
+    accepted_lines_added = serializers.IntegerField()
+    spend_cents = Cents(help_text="Sum of the day's usage events' charged cents.")
+    usage_events = serializers.IntegerField()
+    request_cost_units = CostUnits()
+
+
+class ModelUsageSerializer(serializers.Serializer):
+    model = serializers.CharField()
+    usage_events = serializers.IntegerField()
+    request_cost_units = CostUnits()
+    users = serializers.IntegerField(help_text="Distinct members who used the model in the range.")
+    spend_cents = Cents()
+
+
+class MemberUsageSerializer(serializers.Serializer):
+    email = serializers.CharField()
+    name = serializers.CharField(allow_blank=True)
+    active_days = serializers.IntegerField()
+    last_active = serializers.DateField(allow_null=True)
+    agent_requests = serializers.IntegerField()
+    chat_requests = serializers.IntegerField()
+    composer_requests = serializers.IntegerField()
+    cmdk_usages = serializers.IntegerField()
+    tabs_accepted = serializers.IntegerField()
+    accepts = serializers.IntegerField()
+    rejects = serializers.IntegerField()
+    usage_events = serializers.IntegerField()
+    spend_cents = Cents()
+
+
+class MemberSpendSerializer(serializers.Serializer):
+    email = serializers.CharField()
+    spend_cents = Cents(help_text="On-demand (usage-based) spend this billing cycle.")
+    overall_spend_cents = Cents(help_text="Included plus on-demand spend this billing cycle.")
+    fast_premium_requests = serializers.IntegerField()
+
+
+class SpendSerializer(serializers.Serializer):
+    cycle_start = serializers.DateField(help_text="UTC day the current billing cycle began.")
+    total_cents = Cents()
+    members = MemberSpendSerializer(many=True)
+
+
+class SyncRunSerializer(serializers.ModelSerializer):
+    percent = serializers.IntegerField()
+    rows_stored = serializers.DictField(child=serializers.IntegerField())
+
+    class Meta:
+        model = SyncRun
+        fields = [
+            "id",
+            "status",
+            "trigger",
+            "window_start",
+            "window_end",
+            "message",
+            "percent",
+            "rows_stored",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+
+
+class TokenMetricsSerializer(serializers.Serializer):
+    input = serializers.IntegerField()
+    output = serializers.IntegerField()
+    cache_read = serializers.IntegerField()
+    cache_write = serializers.IntegerField()
+
+
+class MeteringMetricsSerializer(serializers.Serializer):
+    usage_events = serializers.IntegerField()
+    request_cost_units = CostUnits()
+    tokens = TokenMetricsSerializer()
+    cost_cents = Cents()
+    active_users = serializers.IntegerField(
+        help_text="Distinct members with at least one usage event in the period and group."
+    )
+
+
+class MeteringRecordSerializer(serializers.Serializer):
+    period = serializers.DateField(help_text="First day of the period (weeks start on Monday).")
+    product = serializers.CharField(help_text='The AI tool, e.g. "cursor".')
+    group_by = serializers.CharField(allow_null=True)
+    key = serializers.CharField(
+        allow_null=True, allow_blank=True, help_text="Member email, model or billing kind; null for totals."
+    )
+    metrics = MeteringMetricsSerializer()

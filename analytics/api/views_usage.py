@@ -1,0 +1,100 @@
+"""Usage and spend endpoints: the dashboard's own selectors, so the figures match its pages."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.response import Response
+
+from analytics import selectors
+
+from . import params
+from .base import ADMIN_ERRORS, BAD_PARAMS, COMMON_ERRORS, ORG, OrgAPIView
+from .serializers import (
+    DailyUsageSerializer,
+    MemberUsageSerializer,
+    ModelUsageSerializer,
+    SpendSerializer,
+)
+from .views import ListEndpoint
+
+
+class DateRangeList(ListEndpoint):
+    """A paginated list over `start`..`end` (UTC days, inclusive, at most 366 days)."""
+
+    def get_rows(self):
+        p = params.parse(params.DateRangeParams, self.request)
+        return self.select(p["start"], p["end"])
+
+    def select(self, start, end):
+        raise NotImplementedError
+
+
+def range_schema(serializer, *, summary, description, errors=COMMON_ERRORS, tags=("usage",)):
+    return extend_schema(
+        tags=list(tags),
+        summary=summary,
+        description=description,
+        parameters=[ORG, params.DateRangeParams],
+        responses={200: serializer(many=True), 400: BAD_PARAMS, **errors},
+    )
+
+
+@range_schema(
+    DailyUsageSerializer,
+    summary="Daily usage",
+    description=(
+        "One row per UTC day from start to end, days without activity included (zeros). "
+        "The same figures as the AI Analytics dashboard for the same range; `spend_cents` "
+        "sums the usage events' charged cents."
+    ),
+)
+class DailyUsage(DateRangeList):
+    serializer_class = DailyUsageSerializer
+
+    def select(self, start, end):
+        return selectors.daily_series(self.organization, start, end)
+
+
+@range_schema(
+    ModelUsageSerializer,
+    summary="Usage per model",
+    description="Usage events, request cost units, distinct users and spend per model, most used first.",
+)
+class ModelUsage(DateRangeList):
+    serializer_class = ModelUsageSerializer
+
+    def select(self, start, end):
+        return selectors.model_usage(self.organization, start, end)
+
+
+@range_schema(
+    MemberUsageSerializer,
+    summary="Usage per member (owners and admins)",
+    description=(
+        "One row per Cursor member (the roster, plus removed members with activity in the "
+        "range), sorted by email."
+    ),
+    errors=ADMIN_ERRORS,
+)
+class MemberUsage(DateRangeList):
+    required_capability = "can_see_member_spend"
+    serializer_class = MemberUsageSerializer
+
+    def select(self, start, end):
+        return selectors.member_usage(self.organization, start, end)
+
+
+class Spend(OrgAPIView):
+    required_capability = "can_see_member_spend"
+    serializer_class = SpendSerializer
+
+    @extend_schema(
+        tags=["spend"],
+        summary="Spend this billing cycle (owners and admins)",
+        description=(
+            "The current billing cycle's start (UTC day), the organization's total and each "
+            "member's spend as Cursor reported it, highest first."
+        ),
+        parameters=[ORG],
+        responses={200: SpendSerializer, **ADMIN_ERRORS},
+    )
+    def get(self, request, *args, **kwargs):
+        return Response(self.get_serializer(selectors.spend_overview(self.organization)).data)

@@ -1,0 +1,192 @@
+"""Headline figures for a range and their change against the previous period.
+
+Every query filters by organization and reads the daily rollups (one or two sums, the
+latest seat count, one distinct-active-members pass): a constant four queries at most.
+"""
+
+from datetime import date, timedelta
+
+from django.db.models import Count, Max, Q, Sum
+
+from .models import MemberDailyRollup, ModelDailyRollup, OrgDailyRollup, UsageEvent
+from .selectors import DAILY_FIELDS, DECIMAL_FIELDS, EVENT_FIELDS, ZERO, _pk
+
+
+def previous_period(start: date, end: date) -> tuple[date, date]:
+    """The period of the same length that ends the day before `start`."""
+    length = (end - start).days + 1
+    return start - timedelta(days=length), start - timedelta(days=1)
+
+
+def _figure(value, previous, *, rate=False) -> dict:
+    """A headline figure and its change against the previous period.
+
+    For rates `change` is in percentage points (as a fraction) and `change_pct` is None.
+    """
+    if value is None or previous is None:
+        change = None
+    else:
+        change = value - previous
+    change_pct = None
+    if not rate and change is not None and previous:
+        change_pct = float(change) / float(previous) * 100
+    return {"value": value, "previous": previous, "change": change, "change_pct": change_pct}
+
+
+def _ratio(numerator, denominator):
+    return numerator / denominator if denominator else None
+
+
+def _model_period_sums(org, start, end, prev_start, member, model) -> dict:
+    """Event counters of one model for the period and the previous one, in one query."""
+    if member is None:
+        qs = ModelDailyRollup.objects.filter(organization=org, model=model, day__range=(prev_start, end))
+        sources = {f: f for f in EVENT_FIELDS}
+    else:
+        qs = UsageEvent.objects.filter(
+            organization=org, member=_pk(member), model=model, day__range=(prev_start, end)
+        )
+        sources = {
+            "usage_events": None,
+            "request_cost_units": "requests_costs",
+            "spend_cents": "charged_cents",
+        }
+    aggregates = {}
+    for field, source in sources.items():
+        for prefix, window in (("cur", Q(day__gte=start)), ("prev", Q(day__lt=start))):
+            aggregates[f"{prefix}_{field}"] = (
+                Count("id", filter=window) if source is None else Sum(source, filter=window)
+            )
+    return qs.aggregate(**aggregates)
+
+
+def _period_sums(org, start, end, prev_start, member, model):
+    """Sums of every counter for the period and the previous one, in one query (two with
+    a model filter, which replaces the event counters)."""
+    fields = DAILY_FIELDS + EVENT_FIELDS
+    aggregates = {}
+    for field in fields:
+        aggregates[f"cur_{field}"] = Sum(field, filter=Q(day__gte=start))
+        aggregates[f"prev_{field}"] = Sum(field, filter=Q(day__lt=start))
+    if member is None:
+        qs = OrgDailyRollup.objects.filter(organization=org, day__range=(prev_start, end))
+        aggregates["cur_active"] = Sum("active_users", filter=Q(day__gte=start))
+        aggregates["prev_active"] = Sum("active_users", filter=Q(day__lt=start))
+    else:
+        qs = MemberDailyRollup.objects.filter(
+            organization=org, member=_pk(member), day__range=(prev_start, end)
+        )
+        aggregates["cur_active"] = Count("id", filter=Q(day__gte=start, is_active=True))
+        aggregates["prev_active"] = Count("id", filter=Q(day__lt=start, is_active=True))
+    sums = qs.aggregate(**aggregates)
+    if model:
+        sums.update(_model_period_sums(org, start, end, prev_start, member, model))
+    period = {"cur": {}, "prev": {}}
+    for key, value in sums.items():
+        prefix, field = key.split("_", 1)
+        default = ZERO if field in DECIMAL_FIELDS else 0
+        period[prefix][field] = value if value is not None else default
+    return period["cur"], period["prev"]
+
+
+def _distinct_active(org, start, end, prev_start, prev_end) -> dict:
+    """Distinct active members over the range, the last 7 and the last 30 days of it, for
+    the period and the previous one, in one query.
+
+    A member is active in [a, b] when their last active day on or before b is on or after
+    a; so one pass grouping each member's last active day (before `end` and before
+    `prev_end`) answers all six windows.
+    """
+    windows = {
+        "cur_range": ("last", start),
+        "cur_wau": ("last", end - timedelta(days=6)),
+        "cur_mau": ("last", end - timedelta(days=29)),
+        "prev_range": ("last_prev", prev_start),
+        "prev_wau": ("last_prev", prev_end - timedelta(days=6)),
+        "prev_mau": ("last_prev", prev_end - timedelta(days=29)),
+    }
+    low = min(a for _, a in windows.values())
+    per_member = (
+        MemberDailyRollup.objects.filter(organization=org, is_active=True, day__range=(low, end))
+        .values("member_id")
+        .annotate(last=Max("day"), last_prev=Max("day", filter=Q(day__lte=prev_end)))
+        .order_by()
+    )
+    return per_member.aggregate(
+        **{name: Count("member_id", filter=Q(**{f"{col}__gte": a})) for name, (col, a) in windows.items()}
+    )
+
+
+def current_seats(org, end: date) -> int:
+    """Seats as recorded by the latest rollup on or before `end`."""
+    seats = (
+        OrgDailyRollup.objects.filter(organization=org, day__lte=end)
+        .order_by("-day")
+        .values_list("seats", flat=True)
+        .first()
+    )
+    return seats or 0
+
+
+def headline(org, start: date, end: date, *, member=None, model: str | None = None) -> dict:
+    """The headline figures for start..end, each with its change against the previous
+    period of the same length.
+
+    Keys: start, end, previous_start, previous_end, days, seats, and figures
+    (`{"value", "previous", "change", "change_pct"}`): ai_requests (agent + chat +
+    composer + cmd-k), tabs_accepted, usage_events, acceptance_rate (accepts ÷
+    (accepts + rejects)), tab_acceptance_rate (tabs accepted ÷ shown), accepted_lines,
+    lines_added, spend_cents; for the team also avg_dau, wau, mau, active_users and
+    active_share (active users in the range ÷ seats); for a member active_days.
+    `model` narrows usage_events and spend_cents only (see `daily_series`).
+    """
+    prev_start, prev_end = previous_period(start, end)
+    days = (end - start).days + 1
+    cur, prev = _period_sums(org, start, end, prev_start, member, model)
+
+    def requests(s):
+        return s["agent_requests"] + s["chat_requests"] + s["composer_requests"] + s["cmdk_usages"]
+
+    result = {
+        "start": start,
+        "end": end,
+        "previous_start": prev_start,
+        "previous_end": prev_end,
+        "days": days,
+        "ai_requests": _figure(requests(cur), requests(prev)),
+        "tabs_accepted": _figure(cur["tabs_accepted"], prev["tabs_accepted"]),
+        "usage_events": _figure(cur["usage_events"], prev["usage_events"]),
+        "acceptance_rate": _figure(
+            _ratio(cur["accepts"], cur["accepts"] + cur["rejects"]),
+            _ratio(prev["accepts"], prev["accepts"] + prev["rejects"]),
+            rate=True,
+        ),
+        "tab_acceptance_rate": _figure(
+            _ratio(cur["tabs_accepted"], cur["tabs_shown"]),
+            _ratio(prev["tabs_accepted"], prev["tabs_shown"]),
+            rate=True,
+        ),
+        "accepted_lines": _figure(cur["accepted_lines_added"], prev["accepted_lines_added"]),
+        "lines_added": _figure(cur["total_lines_added"], prev["total_lines_added"]),
+        "spend_cents": _figure(cur["spend_cents"], prev["spend_cents"]),
+    }
+    if member is not None:
+        result["seats"] = None
+        result["active_days"] = _figure(cur["active"], prev["active"])
+        return result
+
+    seats = current_seats(org, end)
+    active = _distinct_active(org, start, end, prev_start, prev_end)
+    result.update(
+        {
+            "seats": seats,
+            "avg_dau": _figure(cur["active"] / days, prev["active"] / days),
+            "wau": _figure(active["cur_wau"], active["prev_wau"]),
+            "mau": _figure(active["cur_mau"], active["prev_mau"]),
+            "active_users": _figure(active["cur_range"], active["prev_range"]),
+            "active_share": _figure(
+                _ratio(active["cur_range"], seats), _ratio(active["prev_range"], seats), rate=True
+            ),
+        }
+    )
+    return result

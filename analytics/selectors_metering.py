@@ -1,0 +1,120 @@
+"""Unified usage metering: one record shape for every AI coding product.
+
+A record is `{period, product, group_by, key, metrics}` with metrics
+`{usage_events, request_cost_units, tokens {input, output, cache_read, cache_write},
+cost_cents, active_users}`. Each product contributes a source function with the same
+signature (`METERING_SOURCES`); `usage_metering` unions them, so GitHub Copilot or Claude
+Code data can be added later without changing the API's shape.
+
+Metering counts billed requests (usage events): `active_users` is the number of distinct
+members with at least one usage event in the period and group. Periods without events
+produce no record. Every query here is scoped by organization in its WHERE clause.
+"""
+
+from collections.abc import Callable
+from datetime import date
+
+from django.db.models import Count, DateField, F, Sum
+from django.db.models.functions import TruncMonth, TruncWeek
+
+from .models import MemberDailyRollup, ModelDailyRollup, UsageEvent
+
+GRAINS = ("day", "week", "month")
+GROUPS = ("user", "model", "kind")
+
+# (metric name in the record, rollup column)
+_SUMMED = [
+    ("usage_events", "usage_events"),
+    ("request_cost_units", "request_cost_units"),
+    ("input", "input_tokens"),
+    ("output", "output_tokens"),
+    ("cache_read", "cache_read_tokens"),
+    ("cache_write", "cache_write_tokens"),
+    ("cost_cents", "spend_cents"),
+]
+
+
+def _period(grain: str):
+    if grain == "day":
+        return F("day")
+    trunc = {"week": TruncWeek, "month": TruncMonth}[grain]
+    return trunc("day", output_field=DateField())
+
+
+def _sums():
+    return {f"m_{name}": Sum(column) for name, column in _SUMMED}
+
+
+def _record(product, group_by, row, active_users) -> dict:
+    def metric(name):
+        return row[f"m_{name}"] or 0
+
+    return {
+        "period": row["period"],
+        "product": product,
+        "group_by": group_by,
+        "key": row.get("key"),
+        "metrics": {
+            "usage_events": metric("usage_events"),
+            "request_cost_units": metric("request_cost_units"),
+            "tokens": {
+                "input": metric("input"),
+                "output": metric("output"),
+                "cache_read": metric("cache_read"),
+                "cache_write": metric("cache_write"),
+            },
+            "cost_cents": metric("cost_cents"),
+            "active_users": active_users,
+        },
+    }
+
+
+def cursor_metering(organization, start: date, end: date, *, grain: str, group_by: str | None) -> list[dict]:
+    period = _period(grain)
+    if group_by in (None, "user"):
+        # One query: member-day rollups that carry events give both sums and distinct members.
+        rows = MemberDailyRollup.objects.filter(
+            organization=organization, day__range=(start, end), usage_events__gt=0
+        ).annotate(period=period)
+        keys = ["period"]
+        if group_by == "user":
+            rows = rows.annotate(key=F("member__email"))
+            keys.append("key")
+        rows = rows.values(*keys).annotate(**_sums(), active=Count("member_id", distinct=True))
+        return [_record("cursor", group_by, row, row["active"]) for row in rows.order_by(*keys)]
+
+    # By model or billing kind: sums from the model rollup, distinct members from the events
+    # (a per-day distinct count cannot be added up into a per-week one).
+    column = {"model": "model", "kind": "kind"}[group_by]
+    sums = (
+        ModelDailyRollup.objects.filter(organization=organization, day__range=(start, end))
+        .annotate(period=period, key=F(column))
+        .values("period", "key")
+        .annotate(**_sums())
+        .order_by("period", "key")
+    )
+    users = (
+        UsageEvent.objects.filter(organization=organization, day__range=(start, end))
+        .annotate(period=period, key=F(column))
+        .values("period", "key")
+        .annotate(active=Count("member_id", distinct=True))
+    )
+    active = {(u["period"], u["key"]): u["active"] for u in users}
+    return [_record("cursor", group_by, row, active.get((row["period"], row["key"]), 0)) for row in sums]
+
+
+MeteringSource = Callable[..., list[dict]]
+METERING_SOURCES: dict[str, MeteringSource] = {"cursor": cursor_metering}
+
+
+def usage_metering(organization, start: date, end: date, *, grain: str = "day", group_by=None) -> list[dict]:
+    """Metering records of every product for the UTC days start..end inclusive."""
+    if grain not in GRAINS:
+        raise ValueError(f"grain must be one of {', '.join(GRAINS)}")
+    if group_by is not None and group_by not in GROUPS:
+        raise ValueError(f"group_by must be one of {', '.join(GROUPS)}")
+    records = []
+    for source in METERING_SOURCES.values():
+        records.extend(source(organization, start, end, grain=grain, group_by=group_by))
+    records.sort(key=lambda r: (r["period"], r["product"], r["key"] or ""))
+    return records

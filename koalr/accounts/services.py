@@ -1,0 +1,196 @@
+"""Writes for accounts: sign-up, organizations, invites, roles, the organization switch.
+
+The business rules live here so the pages and the REST API enforce the same ones:
+
+- Only owners and admins manage members (`Membership.can_manage_members`).
+- Only an owner may grant the owner role or change/remove an owner.
+- An organization always keeps at least one owner.
+
+Invites live in invites.py and the shared checks in rules.py; both are re-exported here
+so callers have one module to import. Targets are passed in already scoped to the actor's
+organization by the caller; services re-check it and fail closed.
+"""
+
+import secrets
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_slug
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from .invites import (  # noqa: F401 (re-exported)
+    accept_invite,
+    accept_invite_as_new_user,
+    accept_path,
+    invite,
+    revoke_invite,
+    unusable_reason,
+)
+from .models import ApiToken, Membership, Organization, User
+from .rules import (  # noqa: F401 (re-exported)
+    AccountsError,
+    InviteUnusable,
+    check_role,
+    grantable_roles,
+    may_manage,
+    normalize_email,
+    require_manager,
+    require_same_org,
+    validate_password,
+)
+from .tenancy import SESSION_KEY
+
+Role = Membership.Role
+
+
+# ---------- Organizations and sign-up ----------
+
+SLUG_MAX = Organization._meta.get_field("slug").max_length
+
+
+def unique_org_slug(name: str) -> str:
+    """A free slug derived from `name`: "acme", then "acme-2", "acme-3" …"""
+    base = slugify(name)[: SLUG_MAX - 6].strip("-") or "org"
+    slug, n = base, 1
+    while Organization.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def _create_organization(name: str, slug: str | None = None) -> Organization:
+    name = (name or "").strip()
+    if not name:
+        raise AccountsError("Enter your organization's name.", field="organization_name")
+    if slug is not None:
+        try:
+            validate_slug(slug)
+        except ValidationError:
+            raise AccountsError(
+                "A slug may only contain letters, numbers, hyphens and underscores.", field="slug"
+            ) from None
+        if Organization.objects.filter(slug=slug).exists():
+            raise AccountsError(f'The slug "{slug}" is already taken.', field="slug")
+        return Organization.objects.create(name=name, slug=slug)
+    # Two sign-ups may race for the same derived slug; the unique index decides, we retry.
+    for _ in range(5):
+        try:
+            with transaction.atomic():
+                return Organization.objects.create(name=name, slug=unique_org_slug(name))
+        except IntegrityError:
+            continue
+    raise AccountsError("Could not create the organization, please try again.")
+
+
+@transaction.atomic
+def signup(*, email, password, organization_name, first_name="", last_name="") -> Membership:
+    """Create a user, their organization and the owner membership, all or nothing."""
+    email = normalize_email(email)
+    if User.objects.filter(email__iexact=email).exists():
+        raise AccountsError(
+            "An account with this email already exists. Log in instead, or reset your password.",
+            field="email",
+        )
+    if not (organization_name or "").strip():
+        raise AccountsError("Enter your organization's name.", field="organization_name")
+    user = User(email=email, first_name=first_name.strip(), last_name=last_name.strip())
+    validate_password(password, user)
+    user.set_password(password)
+    user.save()
+    organization = _create_organization(organization_name)
+    return Membership.objects.create(user=user, organization=organization, role=Role.OWNER)
+
+
+@transaction.atomic
+def create_organization_with_owner(*, slug, name, owner_email, password=None):
+    """The `createorg` command: a new organization owned by a new or existing user.
+
+    Returns (membership, generated_password); generated_password is None unless a new user
+    was created without a password.
+    """
+    email = normalize_email(owner_email)
+    organization = _create_organization(name, slug=slug)
+    user = User.objects.filter(email__iexact=email).first()
+    generated = None
+    if user is None:
+        user = User(email=email)
+        if password is None:
+            password = generated = secrets.token_urlsafe(12)
+        else:
+            validate_password(password, user)
+        user.set_password(password)
+        user.save()
+    membership = Membership.objects.create(user=user, organization=organization, role=Role.OWNER)
+    return membership, generated
+
+
+# ---------- Roles and removal ----------
+
+
+def _lock_owners(organization) -> list[Membership]:
+    # Locking the owner rows serialises concurrent demotions/removals of the last owners.
+    return list(
+        Membership.objects.select_for_update()
+        .filter(organization=organization, role=Role.OWNER)
+        .order_by("pk")
+    )
+
+
+def _guard_owner_change(actor: Membership, target: Membership):
+    if target.is_owner and not actor.is_owner:
+        raise PermissionDenied("Only an owner can change or remove an owner.")
+
+
+@transaction.atomic
+def change_role(*, actor: Membership, target: Membership, role: str) -> Membership:
+    require_manager(actor)
+    require_same_org(actor, target)
+    check_role(actor, role)
+    target = Membership.objects.select_for_update().get(pk=target.pk, organization=actor.organization)
+    _guard_owner_change(actor, target)
+    if target.role == role:
+        return target
+    if target.is_owner:
+        owners = _lock_owners(actor.organization)
+        if len(owners) <= 1:
+            raise AccountsError("An organization needs at least one owner. Make someone else an owner first.")
+    target.role = role
+    target.save(update_fields=["role"])
+    return target
+
+
+@transaction.atomic
+def remove_member(*, actor: Membership, target: Membership) -> None:
+    """Remove a membership and revoke the API tokens it held in this organization."""
+    require_manager(actor)
+    require_same_org(actor, target)
+    target = Membership.objects.select_for_update().get(pk=target.pk, organization=actor.organization)
+    _guard_owner_change(actor, target)
+    if target.is_owner and len(_lock_owners(actor.organization)) <= 1:
+        raise AccountsError("The last owner cannot be removed. Make someone else an owner first.")
+    # A token carries its creator's role; without the membership it must stop working.
+    ApiToken.objects.active().filter(organization=actor.organization, user_id=target.user_id).update(
+        revoked_at=timezone.now()
+    )
+    target.delete()
+
+
+# ---------- Organization switch ----------
+
+
+def switch_organization(*, request, organization_id) -> Membership:
+    """Make `organization_id` the active organization for this session.
+
+    Raises Membership.DoesNotExist when the user is not a member (the view answers 404).
+    The chokepoint re-checks membership on every request anyway; this only stores a preference.
+    """
+    try:
+        organization_id = int(organization_id)
+    except (TypeError, ValueError):
+        raise Membership.DoesNotExist from None
+    membership = Membership.objects.select_related("organization").get(
+        user=request.user, organization_id=organization_id
+    )
+    request.session[SESSION_KEY] = membership.organization_id
+    return membership
