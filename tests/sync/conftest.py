@@ -4,7 +4,7 @@ import pytest
 
 from integrations.cursor import sync
 from integrations.cursor.ratelimit import NoRateLimit
-from integrations.cursor.sync import lanes, runner, streams
+from integrations.cursor.sync import runner, streams
 from integrations.models import Connection
 
 
@@ -21,9 +21,6 @@ def fast_sync(monkeypatch):
         runner, "CLIENT_OPTIONS", {"sleep": waits.append, "limiter": NoRateLimit(), "timeout": 5.0}
     )
     monkeypatch.setattr(streams, "sleep", waits.append)
-    # Lanes in threads would use other database connections, which cannot see the test's
-    # uncommitted rows; the transactional tests switch parallel lanes back on.
-    monkeypatch.setattr(lanes, "PARALLEL_STREAMS", False)
     return waits
 
 

@@ -193,8 +193,7 @@ def test_parallel_lanes_store_ground_truth_and_stop_together_on_failure(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_organizations_syncing_at_once_never_mix(make_team, make_connection, monkeypatch):
-    monkeypatch.setattr(lanes, "PARALLEL_STREAMS", True)
+def test_two_organizations_syncing_at_once_never_mix(make_team, make_connection):
     a, b = OrganizationFactory(slug="alpha"), OrganizationFactory(slug="beta")
     team_a = make_team(seats=10, days=40, seed=61)
     team_b = make_team(seats=7, days=40, seed=62)

@@ -35,15 +35,20 @@ LANES = (
     ("ai_code_changes",),
 )
 
-# None: parallel lanes on PostgreSQL, one after another elsewhere (SQLite allows one writer;
-# tests whose data lives in an open transaction must stay on one connection).
+# None: decide per run (below); tests force True or False.
 PARALLEL_STREAMS: bool | None = None
 
 
 def parallel_streams() -> bool:
+    """Parallel lanes on PostgreSQL, outside any open transaction.
+
+    Lane threads write through their own database connections: those cannot see rows the
+    caller has not committed yet (a test's transaction, a caller's atomic block), and would
+    wait on them forever. SQLite allows one writer at a time, so lanes run in turn there.
+    """
     if PARALLEL_STREAMS is not None:
         return PARALLEL_STREAMS
-    return db_connection.vendor == "postgresql"
+    return db_connection.vendor == "postgresql" and not db_connection.in_atomic_block
 
 
 class RunFailed(Exception):
