@@ -235,3 +235,15 @@ def test_two_organizations_syncing_at_once_never_mix(make_team, make_connection)
         )
         assert not UsageEvent.objects.filter(organization=org).exclude(member__organization=org).exists()
         assert not DailyUsage.objects.filter(organization=org).exclude(member__organization=org).exists()
+
+
+def test_lock_of_a_killed_worker_is_released_with_its_connection(org):
+    from integrations import locks
+
+    holder = locks._lock_connection()
+    assert holder.execute(
+        "SELECT pg_try_advisory_lock(%s::int4, %s::int4)", (locks.LOCK_NAMESPACE, org.id)
+    ).fetchone()[0]
+    assert is_sync_locked(org.id)
+    holder.close()  # the worker process dies: PostgreSQL drops its session and its locks
+    assert not is_sync_locked(org.id)
