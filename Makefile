@@ -24,6 +24,8 @@ test: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	DATABASE_URL=$${TEST_DATABASE_URL:-$(PG_URL)} $(VENV)/bin/pytest $(PYTEST_ARGS)
+	# The embedded mode (`make demo` on SQLite) gets its own smoke run.
+	DATABASE_URL=sqlite:///$(CURDIR)/.pytest-embedded.sqlite3 $(VENV)/bin/pytest -m embedded -q -p no:cacheprovider
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -9,8 +9,9 @@ Invariants:
   number of members or days;
 - days are UTC `date`s, ranges are inclusive, money is `Decimal` cents.
 
-Per-member reads live in `selectors_members.py`, spend-cycle reads in `selectors_spend.py`;
-both are re-exported here so callers import from one place.
+Headline figures live in `selectors_headline.py`, per-member reads in
+`selectors_members.py`, spend-cycle reads in `selectors_spend.py`; all are re-exported
+here so callers import from one place.
 """
 
 from datetime import date, timedelta
@@ -266,10 +267,11 @@ def connection_status(org) -> dict:
 
 # Re-exported so callers import every read from `analytics.selectors`.
 from .selectors_headline import headline, previous_period  # noqa: E402,F401,I001
-from .selectors_members import get_member, member_for_user, member_usage  # noqa: E402,F401
+from .selectors_members import get_member, member_for_user, member_usage, member_usage_page  # noqa: E402,F401
 from .selectors_spend import (  # noqa: E402,F401
     cycle_start_for,
     latest_cycle_start,
     member_cycle_spend,
+    spend_members,
     spend_overview,
 )

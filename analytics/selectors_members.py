@@ -1,15 +1,18 @@
 """Per-member reads: the admins' member table and "who am I" for My usage.
 
-Every query filters by organization. The member table costs four queries whatever the
-number of members: the roster, one grouped aggregate over MemberDailyRollup, the per-day
-top models, and the latest cycle's spend snapshots; rows are merged in Python per member
-(never per member per day).
+Every statement is scoped by organization_id. The member table is one SQL statement — the
+roster LEFT JOINed to one grouped aggregate over MemberDailyRollup and to the latest
+cycle's spend snapshots, sorted and paged in the database — plus one small read of the
+top models of the members on the page. So a page costs two queries and never builds
+per-member Python rows for members it does not show, whatever the team's size.
+The SQL is portable (PostgreSQL; SQLite ≥ 3.30 for FILTER and NULLS LAST).
 """
 
-from collections import defaultdict
+from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum
+from django.db import connection
+from django.db.models import Count
 
 from .models import CursorMember, MemberDailyRollup, SpendSnapshot
 
@@ -28,6 +31,17 @@ MEMBER_COUNTERS = (
     "usage_events",
     "spend_cents",
 )
+# Sortable columns → SQL expressions over the statement below (whitelist: never user text).
+SORT_EXPRESSIONS = {
+    "name": "LOWER(COALESCE(NULLIF(m.name, ''), m.email))",
+    "email": "LOWER(m.email)",
+    "active_days": "active_days",
+    "last_active": "last_active",
+    "acceptance_rate": "acceptance_rate",
+    "spend_cents": "spend_cents",
+    "cycle_spend_cents": "cycle_spend_cents",
+    **{c: c for c in MEMBER_COUNTERS if c != "spend_cents"},
+}
 
 
 def member_for_user(org, user):
@@ -42,17 +56,13 @@ def get_member(org, member_id):
     return CursorMember.objects.filter(organization=org, pk=member_id).first()
 
 
-def _top_models(org, start, end) -> dict:
+def _top_models(org, start, end, member_ids=None) -> dict:
     """Each member's most frequent daily top model over the range (ties: alphabetical)."""
-    counts = (
-        MemberDailyRollup.objects.filter(organization=org, day__range=(start, end))
-        .exclude(top_model="")
-        .values("member_id", "top_model")
-        .annotate(days=Count("id"))
-        .order_by()
-    )
+    qs = MemberDailyRollup.objects.filter(organization=org, day__range=(start, end)).exclude(top_model="")
+    if member_ids is not None:
+        qs = qs.filter(member_id__in=member_ids)
     best = {}
-    for row in counts:
+    for row in qs.values("member_id", "top_model").annotate(days=Count("id")).order_by():
         key = (-row["days"], row["top_model"])
         current = best.get(row["member_id"])
         if current is None or key < current[0]:
@@ -60,73 +70,98 @@ def _top_models(org, start, end) -> dict:
     return {member_id: model for member_id, (_, model) in best.items()}
 
 
-def member_usage(org, start, end) -> list[dict]:
-    """One row per Cursor member over start..end inclusive.
+def _member_sql(order_by: str, paged: bool) -> str:
+    sums = ",\n".join(f"COALESCE(SUM(r.{c}), 0) AS {c}" for c in MEMBER_COUNTERS)
+    columns = ", ".join(f"COALESCE(a.{c}, 0) AS {c}" for c in MEMBER_COUNTERS)
+    return f"""
+        SELECT m.id, m.email, m.name,
+               CASE WHEN a.last_active_in_range IS NULL THEN m.last_seen
+                    WHEN m.last_seen IS NULL OR a.last_active_in_range > m.last_seen
+                    THEN a.last_active_in_range ELSE m.last_seen END AS last_active,
+               COALESCE(a.active_days, 0) AS active_days,
+               {columns},
+               CASE WHEN COALESCE(a.accepts, 0) + COALESCE(a.rejects, 0) > 0
+                    THEN a.accepts * 1.0 / (a.accepts + a.rejects) END AS acceptance_rate,
+               s.overall_spend_cents AS cycle_spend_cents,
+               COUNT(*) OVER () AS total_rows
+        FROM {CursorMember._meta.db_table} m
+        LEFT JOIN (
+            SELECT r.member_id,
+                   COUNT(*) FILTER (WHERE r.is_active) AS active_days,
+                   MAX(r.day) FILTER (WHERE r.is_active) AS last_active_in_range,
+                   {sums}
+            FROM {MemberDailyRollup._meta.db_table} r
+            WHERE r.organization_id = %(org)s AND r.day BETWEEN %(start)s AND %(end)s
+            GROUP BY r.member_id
+        ) a ON a.member_id = m.id
+        LEFT JOIN {SpendSnapshot._meta.db_table} s
+            ON s.member_id = m.id AND s.organization_id = %(org)s
+           AND s.cycle_start = (
+               SELECT MAX(cycle_start) FROM {SpendSnapshot._meta.db_table} WHERE organization_id = %(org)s
+           )
+        WHERE m.organization_id = %(org)s AND (NOT m.is_removed OR a.member_id IS NOT NULL)
+        ORDER BY {order_by}
+        {"LIMIT %(limit)s OFFSET %(offset)s" if paged else ""}
+    """
+
+
+def _order_by(sort: str) -> str:
+    key = sort.lstrip("-")
+    expression = SORT_EXPRESSIONS.get(key, "LOWER(m.email)")
+    direction = "DESC" if sort.startswith("-") else "ASC"
+    # Empty values last either way; ties by email so pages are stable.
+    return f"{expression} {direction} NULLS LAST, LOWER(m.email) ASC, m.id ASC"
+
+
+def _fetch_rows(org, start, end, *, sort: str, limit: int | None = None, offset: int = 0):
+    params = {"org": org.pk, "start": start, "end": end, "limit": limit, "offset": offset}
+    with connection.cursor() as cursor:
+        cursor.execute(_member_sql(_order_by(sort), paged=limit is not None), params)
+        names = [col[0] for col in cursor.description]
+        raw = cursor.fetchall()
+    rows, total = [], 0
+    for values in raw:
+        row = dict(zip(names, values, strict=True))
+        total = row.pop("total_rows")
+        row["member_id"] = row.pop("id")
+        row["spend_cents"] = Decimal(row["spend_cents"] or 0)
+        # Raw SQL on SQLite (the embedded mode) returns dates and decimals as text.
+        if isinstance(row["last_active"], str):
+            row["last_active"] = date.fromisoformat(row["last_active"][:10])
+        if row.get("cycle_spend_cents") is not None:
+            row["cycle_spend_cents"] = Decimal(str(row["cycle_spend_cents"]))
+        if row["acceptance_rate"] is not None:
+            row["acceptance_rate"] = float(row["acceptance_rate"])
+        rows.append(row)
+    return rows, total
+
+
+def member_usage(org, start, end, *, sort: str = "email") -> list[dict]:
+    """One row per Cursor member over start..end inclusive (all of them: API and CSV).
 
     Members listed: the roster (not removed) plus anyone with activity in the range.
     Fields: member_id, email, name, active_days, last_active (the member's last active day
     overall, else their last in the range), agent/chat/composer requests, cmdk_usages,
     tabs_shown, tabs_accepted, accepts, rejects, acceptance_rate (accepts ÷ (accepts +
-    rejects), None without any), usage_events, spend_cents (usage events' charged cents
-    in the range), cycle_spend_cents (the latest cycle's overall spend snapshot, None
-    without one), top_model. Sorted by email.
+    rejects), None without any), total/accepted lines added, usage_events, spend_cents
+    (usage events' charged cents in the range), cycle_spend_cents (the latest cycle's
+    overall spend snapshot, None without one), top_model. Sorted by `sort` (a column,
+    "-column" for descending; email by default).
     """
-    sums = {
-        row["member_id"]: row
-        for row in MemberDailyRollup.objects.filter(organization=org, day__range=(start, end))
-        .values("member_id")
-        .annotate(
-            active_days=Count("id", filter=Q(is_active=True)),
-            last_active_in_range=Max("day", filter=Q(is_active=True)),
-            **{field: Sum(field) for field in MEMBER_COUNTERS},
-        )
-        .order_by()
-    }
-    latest_cycle = SpendSnapshot.objects.filter(organization=OuterRef("organization")).order_by(
-        "-cycle_start"
-    )
-    cycle_spend = dict(
-        SpendSnapshot.objects.filter(
-            organization=org, cycle_start=Subquery(latest_cycle.values("cycle_start")[:1])
-        ).values_list("member_id", "overall_spend_cents")
-    )
-    top_models = _top_models(org, start, end)
-    members = CursorMember.objects.filter(organization=org).values(
-        "id", "email", "name", "last_seen", "is_removed"
-    )
-
-    rows = []
-    empty = defaultdict(int)
-    for m in members:
-        s = sums.get(m["id"])
-        if s is None and m["is_removed"]:
-            continue
-        s = s or empty
-        accepts, rejects = s["accepts"] or 0, s["rejects"] or 0
-        last_active = max(filter(None, [m["last_seen"], s.get("last_active_in_range")]), default=None)
-        rows.append(
-            {
-                "member_id": m["id"],
-                "email": m["email"],
-                "name": m["name"],
-                "active_days": s["active_days"] or 0,
-                "last_active": last_active,
-                "agent_requests": s["agent_requests"] or 0,
-                "chat_requests": s["chat_requests"] or 0,
-                "composer_requests": s["composer_requests"] or 0,
-                "cmdk_usages": s["cmdk_usages"] or 0,
-                "tabs_shown": s["tabs_shown"] or 0,
-                "tabs_accepted": s["tabs_accepted"] or 0,
-                "accepts": accepts,
-                "rejects": rejects,
-                "acceptance_rate": accepts / (accepts + rejects) if accepts + rejects else None,
-                "total_lines_added": s["total_lines_added"] or 0,
-                "accepted_lines_added": s["accepted_lines_added"] or 0,
-                "usage_events": s["usage_events"] or 0,
-                "spend_cents": s["spend_cents"] or ZERO,
-                "cycle_spend_cents": cycle_spend.get(m["id"]),
-                "top_model": top_models.get(m["id"], ""),
-            }
-        )
-    rows.sort(key=lambda r: r["email"])
+    rows, _ = _fetch_rows(org, start, end, sort=sort)
+    top = _top_models(org, start, end)
+    for row in rows:
+        row["top_model"] = top.get(row["member_id"], "")
     return rows
+
+
+def member_usage_page(org, start, end, *, sort: str, page: int, page_size: int) -> tuple[list[dict], int]:
+    """One page of `member_usage` rows sorted in the database, and the total row count."""
+    page = max(1, page)
+    rows, total = _fetch_rows(org, start, end, sort=sort, limit=page_size, offset=(page - 1) * page_size)
+    if not rows and page > 1:  # past the last page: show the first, as Paginator.get_page would
+        return member_usage_page(org, start, end, sort=sort, page=1, page_size=page_size)
+    top = _top_models(org, start, end, [r["member_id"] for r in rows])
+    for row in rows:
+        row["top_model"] = top.get(row["member_id"], "")
+    return rows, total

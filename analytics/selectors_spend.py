@@ -9,7 +9,8 @@ import calendar
 from datetime import UTC, date, timedelta
 from decimal import Decimal
 
-from django.db.models import Max, Subquery, Sum
+from django.db.models import Count, F, Max, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Lower, NullIf
 from django.utils import timezone
 
 from .models import CursorMember, ModelDailyRollup, OrgDailyRollup, SpendSnapshot
@@ -51,30 +52,99 @@ def latest_cycle_start(org) -> date | None:
     return latest.astimezone(UTC).date() if latest else None
 
 
-def _is_idle(member: dict, today: date, days: int) -> bool:
+def _idle_filter(today: date, days: int) -> Q:
     """No activity in the last `days` UTC days (today included).
 
     A seat never active counts from when it was first seen (or added here), so a seat
     added yesterday is not idle.
     """
     threshold = today - timedelta(days=days)
-    if member["last_seen"] is not None:
-        return member["last_seen"] <= threshold
-    since = member["first_seen"] or member["created_at"].astimezone(UTC).date()
-    return since <= threshold
+    return (
+        Q(last_seen__lte=threshold)
+        | Q(last_seen__isnull=True, first_seen__lte=threshold)
+        | Q(last_seen__isnull=True, first_seen__isnull=True, created_at__date__lte=threshold)
+    )
 
 
-def spend_overview(org, *, today: date | None = None) -> dict:
-    """Everything the spend review shows, in a constant five queries.
+# Sortable spend-table columns → ORM expressions over the snapshot rows (a whitelist).
+SPEND_SORTS = {
+    "name": Lower(Coalesce(NullIf("member__name", Value("")), "member__email")),
+    "email": Lower("member__email"),
+    "included_cents": F("included"),
+    "spend_cents": F("spend_cents"),
+    "overall_spend_cents": F("overall_spend_cents"),
+    "fast_premium_requests": F("fast_premium_requests"),
+    "monthly_limit_dollars": F("monthly_limit_dollars"),
+    "effective_per_user_limit_dollars": F("effective_per_user_limit_dollars"),
+    "last_active": F("member__last_seen"),
+}
+
+
+def _snapshots(org, cycle_start):
+    """The cycle's snapshot rows with their member, as plain dicts (a lazy queryset)."""
+    return (
+        SpendSnapshot.objects.filter(organization=org, cycle_start=cycle_start)
+        .annotate(
+            included=F("overall_spend_cents") - F("spend_cents"),
+            email=F("member__email"),
+            name=F("member__name"),
+            last_active=F("member__last_seen"),
+        )
+        .values(
+            "member_id",
+            "email",
+            "name",
+            "last_active",
+            "spend_cents",
+            "overall_spend_cents",
+            "included",
+            "fast_premium_requests",
+            "hard_limit_override_dollars",
+            "monthly_limit_dollars",
+            "effective_per_user_limit_dollars",
+        )
+    )
+
+
+def _spend_row(row) -> dict:
+    row["included_cents"] = row.pop("included")
+    return row
+
+
+def _ordering(sort: str):
+    expression = SPEND_SORTS.get(sort.lstrip("-"), F("overall_spend_cents"))
+    ordered = expression.desc(nulls_last=True) if sort.startswith("-") else expression.asc(nulls_last=True)
+    return [ordered, Lower("member__email"), "member_id"]
+
+
+def spend_members(
+    org, cycle_start_at, *, sort: str = "-overall_spend_cents", limit=None, offset=0
+) -> list[dict]:
+    """Spend rows of the cycle that began at `cycle_start_at` (a snapshot's datetime),
+    sorted in the database; `limit`/`offset` for one page."""
+    if cycle_start_at is None:
+        return []
+    qs = _snapshots(org, cycle_start_at).order_by(*_ordering(sort))
+    if limit is not None:
+        qs = qs[offset : offset + limit]
+    return [_spend_row(row) for row in qs]
+
+
+def spend_overview(org, *, today: date | None = None, include_members: bool = True) -> dict:
+    """Everything the spend review shows, in a constant seven queries.
 
     - cycle_start / cycle_end (UTC days; cycle_end exclusive), cycle_days, days_elapsed;
     - total_cents: sum of the latest cycle's overall_spend_cents (included + on-demand);
     - projected_cents: total_cents + the cycle's average daily spend so far (from the
       daily rollups) × the days left in the cycle;
-    - members: one row per spend snapshot of the cycle (included_cents = overall − on-demand);
+    - members: one row per spend snapshot of the cycle (included_cents = overall − on-demand),
+      highest overall spend first; [] with include_members=False (pages read one page of
+      them with `spend_members` instead);
+    - member_count: the number of those rows;
     - top_spenders: the TOP_SPENDERS members with the highest overall spend;
     - by_model: usage events, spend and cost per request (cents) per model this cycle;
-    - idle_14 / idle_30: roster seats with no activity for 14 / 30 days;
+    - idle_14 / idle_30: roster seats with no activity for 14 / 30 days (each row says
+      `idle_days`, the longest window it is idle for);
     - seat_price_cents, monthly_saving_cents (reclaiming the 30-day idle seats) and
       monthly_saving_14_cents (reclaiming the 14-day idle seats).
     """
@@ -89,40 +159,15 @@ def spend_overview(org, *, today: date | None = None) -> dict:
     cycle_days = (cycle_end - cycle_start).days
     days_elapsed = min(cycle_days, max(1, (today - cycle_start).days + 1))
 
-    members = []
+    totals = {"total": None, "count": 0}
     if latest is not None:
-        snapshots = (
-            SpendSnapshot.objects.filter(organization=org, cycle_start=latest)
-            .values(
-                "member_id",
-                "member__email",
-                "member__name",
-                "member__last_seen",
-                "spend_cents",
-                "overall_spend_cents",
-                "fast_premium_requests",
-                "hard_limit_override_dollars",
-                "monthly_limit_dollars",
-                "effective_per_user_limit_dollars",
-            )
-            .order_by("-overall_spend_cents", "member__email")
+        totals = SpendSnapshot.objects.filter(organization=org, cycle_start=latest).aggregate(
+            total=Sum("overall_spend_cents"), count=Count("id")
         )
-        for s in snapshots:
-            members.append(
-                {
-                    "member_id": s["member_id"],
-                    "email": s["member__email"],
-                    "name": s["member__name"],
-                    "last_active": s["member__last_seen"],
-                    "spend_cents": s["spend_cents"],
-                    "overall_spend_cents": s["overall_spend_cents"],
-                    "included_cents": s["overall_spend_cents"] - s["spend_cents"],
-                    "fast_premium_requests": s["fast_premium_requests"],
-                    "hard_limit_override_dollars": s["hard_limit_override_dollars"],
-                    "monthly_limit_dollars": s["monthly_limit_dollars"],
-                    "effective_per_user_limit_dollars": s["effective_per_user_limit_dollars"],
-                }
-            )
+    members = spend_members(org, latest) if include_members else []
+    top_spenders = (
+        members[:TOP_SPENDERS] if include_members else spend_members(org, latest, limit=TOP_SPENDERS)
+    )
 
     daily = list(
         OrgDailyRollup.objects.filter(organization=org, day__range=(cycle_start, today))
@@ -130,7 +175,7 @@ def spend_overview(org, *, today: date | None = None) -> dict:
         .order_by("day")
     )
     daily_total = sum((d["spend_cents"] for d in daily), ZERO)
-    total_cents = sum((m["overall_spend_cents"] for m in members), ZERO) if members else daily_total
+    total_cents = totals["total"] if totals["count"] else daily_total
     daily_rate = daily_total / days_elapsed
     projected_cents = total_cents + daily_rate * (cycle_days - days_elapsed)
 
@@ -158,15 +203,17 @@ def spend_overview(org, *, today: date | None = None) -> dict:
             }
         )
 
-    roster = CursorMember.objects.filter(organization=org, is_removed=False, not_in_roster=False).values(
-        "id", "email", "name", "last_seen", "first_seen", "created_at"
-    )
     idle = {days: [] for days in IDLE_WINDOWS}
-    for m in roster.order_by("last_seen", "email"):
-        # Idle for 30 days implies idle for 14; each row says how long.
-        longest = max((days for days in IDLE_WINDOWS if _is_idle(m, today, days)), default=None)
-        if longest is None:
-            continue
+    idle_rows = (
+        CursorMember.objects.filter(organization=org, is_removed=False, not_in_roster=False)
+        .filter(_idle_filter(today, min(IDLE_WINDOWS)))
+        .values("id", "email", "name", "last_seen", "first_seen", "created_at")
+        .order_by(F("last_seen").asc(nulls_first=True), "email")
+    )
+    for m in idle_rows:
+        since = m["last_seen"] or m["first_seen"] or m["created_at"].astimezone(UTC).date()
+        # Idle for 30 days implies idle for 14; each row says the longest window.
+        longest = max(days for days in IDLE_WINDOWS if since <= today - timedelta(days=days))
         row = {
             "member_id": m["id"],
             "email": m["email"],
@@ -190,8 +237,10 @@ def spend_overview(org, *, today: date | None = None) -> dict:
         "daily_rate_cents": daily_rate,
         "projected_cents": projected_cents,
         "daily": daily,
+        "snapshot_cycle_start": latest,
         "members": members,
-        "top_spenders": members[:TOP_SPENDERS],
+        "member_count": totals["count"],
+        "top_spenders": top_spenders,
         "by_model": by_model,
         "idle_14": idle[14],
         "idle_30": idle[30],

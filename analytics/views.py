@@ -13,11 +13,13 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
 from koalr.accounts.tenancy import org_required
 
 from . import charts, selectors, tables
+from .cache import cached, data_version
 from .exports import csv_response
 from .forms import SeatPriceForm, apply_model, parse_range
 from .services_settings import update_seat_price
@@ -108,7 +110,15 @@ def _usage_context(request, *, member=None) -> dict:
     full_series = selectors.daily_series(org, series_start, end, member=member, model=model)
     series = [row for row in full_series if row["day"] >= start]
     cumulative = [point for point in charts.cycle_to_date(full_series, anchor) if point[0] >= start]
-    head = selectors.headline(org, start, end, member=member, model=model)
+    # The headline's distinct-active-members pass is the costliest read: cache it per data version.
+    version = data_version(org)
+    head = cached(
+        org,
+        version,
+        "headline",
+        (start, end, getattr(member, "pk", None), model),
+        lambda: selectors.headline(org, start, end, member=member, model=model),
+    )
     ai_code = selectors.ai_code_daily(org, start, end, member=member)
 
     has_data = any(row["active_users"] or row["usage_events"] or row["agent_requests"] for row in series)
@@ -184,19 +194,34 @@ def _usage_context(request, *, member=None) -> dict:
         "sync": selectors.connection_status(org),
         "is_admin": request.membership.can_see_member_spend,
         "nav_section": "analytics",
+        "data_version": version,
     }
 
 
-def _member_table(request, filters) -> dict:
-    rows = selectors.member_usage(request.organization, filters.start, filters.end)
-    sort = tables.clean_sort(request.GET.get("sort"), tables.MEMBER_COLUMNS, tables.MEMBER_DEFAULT_SORT)
-    page = tables.paginate(tables.sort_rows(rows, sort), request.GET.get("page"))
+def _member_table(request, filters, version) -> dict:
+    """One page of the member table, sorted and sliced in the database (cached per data
+    version: it aggregates every member's days in the range)."""
+    sort = tables.clean_sort(
+        request.GET.get("sort"), tables.MEMBER_COLUMNS, tables.MEMBER_DEFAULT_SORT, tables.MEMBER_UNSORTABLE
+    )
+    number = tables.page_number(request.GET.get("page"))
+    org = request.organization
+    rows, total = cached(
+        org,
+        version,
+        "member_table",
+        (filters.start, filters.end, sort, number, tables.PAGE_SIZE),
+        lambda: selectors.member_usage_page(
+            org, filters.start, filters.end, sort=sort, page=number, page_size=tables.PAGE_SIZE
+        ),
+    )
     return {
         "columns": tables.MEMBER_COLUMNS,
-        "headers": tables.header_links(tables.MEMBER_COLUMNS, sort),
-        "page": page,
+        "headers": tables.header_links(tables.MEMBER_COLUMNS, sort, tables.MEMBER_UNSORTABLE),
+        "page": tables.prefetched_page(tables.with_cells(rows, tables.MEMBER_COLUMNS), total, number),
         "sort": sort,
-        "count": len(rows),
+        "link_query": "?" + urlencode(filters.query()),
+        "count": total,
     }
 
 
@@ -206,7 +231,7 @@ def dashboard(request):
     context = _usage_context(request)
     context["view"] = "team"
     if request.membership.can_see_member_spend:
-        context["member_table"] = _member_table(request, context["filters"])
+        context["member_table"] = _member_table(request, context["filters"], context["data_version"])
     return render(request, "analytics/dashboard.html", context)
 
 
@@ -253,15 +278,28 @@ def member_detail(request, member_id):
 @org_required(capability=SPEND_CAPABILITY)
 def members_csv(request):
     filters = parse_range(request.GET, _today())
-    rows = selectors.member_usage(request.organization, filters.start, filters.end)
-    sort = tables.clean_sort(request.GET.get("sort"), tables.MEMBER_COLUMNS, tables.MEMBER_DEFAULT_SORT)
+    sort = tables.clean_sort(
+        request.GET.get("sort"), tables.MEMBER_COLUMNS, tables.MEMBER_DEFAULT_SORT, tables.MEMBER_UNSORTABLE
+    )
+    rows = selectors.member_usage(request.organization, filters.start, filters.end, sort=sort)
     filename = f"ai-usage-by-member-{filters.start}-to-{filters.end}.csv"
-    return csv_response(filename, tables.MEMBER_COLUMNS, tables.sort_rows(rows, sort))
+    return csv_response(filename, tables.MEMBER_COLUMNS, rows)
 
 
 def _spend_context(request, overview, form=None) -> dict:
     sort = tables.clean_sort(request.GET.get("sort"), tables.SPEND_COLUMNS, tables.SPEND_DEFAULT_SORT)
-    page = tables.paginate(tables.sort_rows(overview["members"], sort), request.GET.get("page"))
+    number = tables.page_number(request.GET.get("page"))
+    total = overview["member_count"]
+    pages = max(1, -(-total // tables.PAGE_SIZE))
+    number = min(number, pages)
+    rows = selectors.spend_members(
+        request.organization,
+        overview["snapshot_cycle_start"],
+        sort=sort,
+        limit=tables.PAGE_SIZE,
+        offset=(number - 1) * tables.PAGE_SIZE,
+    )
+    page = tables.prefetched_page(tables.with_cells(rows, tables.SPEND_COLUMNS), total, number)
     daily = {row["day"]: row for row in overview["daily"]}
     cycle_days = selectors.days_in(overview["cycle_start"], overview["today"])
     series = [{"day": d, "spend_cents": daily.get(d, {}).get("spend_cents") or 0} for d in cycle_days]
@@ -291,6 +329,7 @@ def _spend_context(request, overview, form=None) -> dict:
             "columns": tables.SPEND_COLUMNS,
             "page": page,
             "sort": sort,
+            "link_query": "",
         },
         "sort": sort,
         "idle_rows": overview["idle_14"][:IDLE_ROWS_SHOWN],
@@ -307,7 +346,7 @@ def _spend_context(request, overview, form=None) -> dict:
 @require_GET
 @org_required(capability=SPEND_CAPABILITY)
 def spend_review(request):
-    overview = selectors.spend_overview(request.organization, today=_today())
+    overview = selectors.spend_overview(request.organization, today=_today(), include_members=False)
     return render(request, "analytics/spend_review.html", _spend_context(request, overview))
 
 
@@ -328,10 +367,12 @@ def seat_price(request):
 @require_GET
 @org_required(capability=SPEND_CAPABILITY)
 def spend_csv(request):
-    overview = selectors.spend_overview(request.organization, today=_today())
+    org = request.organization
+    overview = selectors.spend_overview(org, today=_today(), include_members=False)
     sort = tables.clean_sort(request.GET.get("sort"), tables.SPEND_COLUMNS, tables.SPEND_DEFAULT_SORT)
+    rows = selectors.spend_members(org, overview["snapshot_cycle_start"], sort=sort)
     filename = f"ai-spend-cycle-{overview['cycle_start']}.csv"
-    return csv_response(filename, tables.SPEND_COLUMNS, tables.sort_rows(overview["members"], sort))
+    return csv_response(filename, tables.SPEND_COLUMNS, rows)
 
 
 @require_GET

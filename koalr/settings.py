@@ -129,6 +129,9 @@ if not FIELD_ENCRYPTION_KEYS:
     FIELD_ENCRYPTION_KEYS = [_DEV_FERNET_KEY]
 
 CURSOR_API_BASE_URL = env.str("CURSOR_API_BASE_URL", default="https://api.cursor.com")
+# Client-side pacing under Cursor's per-minute limits. Off only for a local simulator
+# without limits (`make demo`); never against api.cursor.com.
+CURSOR_RATE_LIMITS = env.bool("CURSOR_RATE_LIMITS", default=True)
 CURSOR_BACKFILL_DAYS = env.int("CURSOR_BACKFILL_DAYS", default=30)
 CURSOR_SYNC_LOOKBACK_DAYS = env.int("CURSOR_SYNC_LOOKBACK_DAYS", default=2)
 
@@ -193,5 +196,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # httpx logs every request at INFO; our Cursor client logs one line per call itself.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+    },
 }

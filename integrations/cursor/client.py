@@ -17,28 +17,23 @@ Nothing here imports Django; defaults come from ``config.py`` lazily.
 from __future__ import annotations
 
 import logging
-import random
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
-from email.utils import parsedate_to_datetime
 
 import httpx
 
-from .config import default_base_url
-from .errors import (
-    CursorError,
-    CursorTimeout,
-    CursorUnreachable,
-    InvalidApiKey,
-    PlanRequired,
-    RateLimited,
-    UpstreamError,
+from .errors import CursorError, PlanRequired, UpstreamError
+from .http import (
+    MAX_RETRY_WAIT,
+    USER_AGENT,
+    WAIT_CURSOR_429,
+    WAIT_RETRY,
+    CursorHttp,
+    retry_after_seconds,
 )
 from .parsing import (
-    DAY_MS,
     RECORD_ERRORS,
-    decode_json,
     has_next_page,
     parse_ai_change,
     parse_ai_commit,
@@ -51,7 +46,7 @@ from .parsing import (
     parse_usage_event,
     to_datetime,
 )
-from .ratelimit import RateLimiter, get_default_limiter, team_id_for_key
+from .ratelimit import RateLimiter
 from .records import (
     AiChange,
     AiCommit,
@@ -64,10 +59,18 @@ from .records import (
     SpendReport,
     UsageEvent,
 )
+from .windows import (
+    DAY_MS,
+    MAX_WINDOW_DAYS,
+    as_date,
+    day_start_ms,
+    day_windows,
+    iso_ms,
+    ms_windows,
+    to_ms,
+)
 
 logger = logging.getLogger(__name__)
-
-USER_AGENT = "Koalr/1.0 (+https://koalr.io) cursor-sync"
 
 ANALYTICS_TEAM_METRICS = (
     "dau",
@@ -82,12 +85,6 @@ ANALYTICS_TEAM_METRICS = (
     "ask-mode",
 )
 
-MAX_WINDOW_DAYS = 30
-MAX_RETRY_WAIT = 120.0  # never sleep longer than this on one server hint
-BACKOFF_BASE = 1.0  # 5xx / network: full jitter over 1, 2, 4, 8 … s
-BACKOFF_BASE_429 = 4.0  # 429 without a hint: limits are per minute, so back off longer
-BACKOFF_CAP = 60.0
-
 DAILY_USAGE_PAGE_SIZE = 500  # users per page
 USAGE_EVENTS_PAGE_SIZE = 1000  # documented maximum
 SPEND_PAGE_SIZE = 500
@@ -95,20 +92,23 @@ AUDIT_PAGE_SIZE = 500  # documented maximum
 LEADERBOARD_PAGE_SIZE = 500  # documented maximum
 AI_CODE_PAGE_SIZE = 1000  # documented maximum
 
-# on_wait reasons; short plain words the sync UI can show after "waiting for …".
-WAIT_CURSOR_429 = "Cursor rate limit"
-WAIT_RETRY = "retry after a Cursor error"
-
 _ADMIN = "admin"
 _EVENTS = "usage_events"
 _ANALYTICS = "analytics_team"
 
 
-class CursorClient:
-    """A Cursor team API session for one API key. Not thread-safe; use one per sync."""
+class CursorClient(CursorHttp):
+    """A Cursor team API session for one API key. Not thread-safe; use one per sync.
+
+    ``base_url`` defaults to ``CURSOR_API_BASE_URL`` (Django settings, then the environment),
+    then https://api.cursor.com; ``limiter`` to ``get_default_limiter()``. ``sleep`` is used for
+    retry waits (tests pass a no-op); ``on_wait(seconds, reason)`` is called before every wait,
+    the limiter's included, so a sync can show "waiting for rate limit".
+    """
 
     # Hard cap on pages in one paginated listing (one window); beyond it Cursor is misbehaving.
-    max_pages = 2000
+    # 10,000 pages of 1,000 events is far more than any team produces in 30 days.
+    max_pages = 10_000
 
     def __init__(
         self,
@@ -122,41 +122,18 @@ class CursorClient:
         transport: httpx.BaseTransport | None = None,
         on_wait: Callable[[float, str], None] | None = None,
     ) -> None:
-        if not isinstance(api_key, str) or not api_key.strip():
-            raise ValueError("a Cursor API key is required")
-        api_key = api_key.strip()
-        self.team_id = team_id_for_key(api_key)
-        self.base_url = (base_url or default_base_url()).rstrip("/")
-        self.max_retries = max(0, int(max_retries))
-        self.skipped_records = 0
-        self._limiter = limiter if limiter is not None else get_default_limiter()
-        self._sleep = sleep
-        self._on_wait = on_wait
-        self._etag_cache: dict[tuple, tuple[str, list[AnalyticsRow]]] = {}
-        # The key lives only inside httpx's BasicAuth, which builds the Authorization header.
-        self._http = httpx.Client(
-            base_url=self.base_url,
-            auth=httpx.BasicAuth(api_key, ""),
-            timeout=httpx.Timeout(timeout),
+        super().__init__(
+            api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            limiter=limiter,
+            sleep=sleep,
             transport=transport,
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
-            follow_redirects=False,
+            on_wait=on_wait,
         )
-        self._scrub = api_key
-
-    def __repr__(self) -> str:
-        return f"<CursorClient {self.base_url} team={self.team_id[:8]}>"
-
-    # -- lifecycle ------------------------------------------------------------------------------
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> CursorClient:
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.close()
+        self.skipped_records = 0  # malformed records skipped, each logged once
+        self._etag_cache: dict[tuple, tuple[str, list[AnalyticsRow]]] = {}
 
     # -- Admin API ------------------------------------------------------------------------------
 
@@ -164,7 +141,7 @@ class CursorClient:
         """Every team member, removed ones included (``is_removed``)."""
         data, _ = self._call("GET", "/teams/members", family=_ADMIN)
         items = self._items(data, "teamMembers", "/teams/members")
-        return list(self._parse_each(items, parse_member, "member"))
+        return list(self._parse_each(items, parse_member, "member", "/teams/members"))
 
     def daily_usage(self, start: date, end: date) -> Iterator[DailyUsageRow]:
         """One row per member per UTC day in ``start..end`` (inclusive), inactive days included.
@@ -173,9 +150,9 @@ class CursorClient:
         the range with zero rows for inactive days. Windows are ≤30 whole UTC days:
         ``startDate`` = first day 00:00:00.000, ``endDate`` = last day 23:59:59.999 (epoch ms).
         """
-        for first, last in day_windows(_as_date(start), _as_date(end)):
-            start_ms = _day_start_ms(first)
-            end_ms = _day_start_ms(last) + DAY_MS - 1
+        for first, last in day_windows(as_date(start), as_date(end)):
+            start_ms = day_start_ms(first)
+            end_ms = day_start_ms(last) + DAY_MS - 1
             yield from self._paged(
                 "POST",
                 "/teams/daily-usage-data",
@@ -194,8 +171,8 @@ class CursorClient:
         1 ms later, so windows never overlap and Cursor's inclusive bounds return each event
         once. Naive datetimes are taken as UTC; a ``date`` means its whole UTC day.
         """
-        start_ms = _to_ms(start, end_of_day=False)
-        end_ms = _to_ms(end, end_of_day=True)
+        start_ms = to_ms(start, end_of_day=False)
+        end_ms = to_ms(end, end_of_day=True)
         for first, last in ms_windows(start_ms, end_ms):
             yield from self._paged(
                 "POST",
@@ -221,7 +198,7 @@ class CursorClient:
             items = self._items(data, "teamMemberSpend", "/teams/spend")
             if cycle_start is None:
                 cycle_start = self._cycle_start(data)
-            members.extend(self._parse_each(items, parse_member_spend, "member spend"))
+            members.extend(self._parse_each(items, parse_member_spend, "member spend", "/teams/spend"))
             fetched += len(items)
             if not self._more(data, page, SPEND_PAGE_SIZE, len(items), fetched, "/teams/spend"):
                 break
@@ -230,8 +207,8 @@ class CursorClient:
 
     def audit_logs(self, start: datetime, end: datetime) -> Iterator[AuditEvent]:
         """Audit events in ``start..end`` (inclusive), in windows of ≤30 days."""
-        start_ms = _to_ms(start, end_of_day=False)
-        end_ms = _to_ms(end, end_of_day=True)
+        start_ms = to_ms(start, end_of_day=False)
+        end_ms = to_ms(end, end_of_day=True)
         for first, last in ms_windows(start_ms, end_ms):
             yield from self._paged(
                 "GET",
@@ -241,7 +218,7 @@ class CursorClient:
                 parse=parse_audit_event,
                 what="audit event",
                 page_size=AUDIT_PAGE_SIZE,
-                params={"startTime": _iso_ms(first), "endTime": _iso_ms(last)},
+                params={"startTime": iso_ms(first), "endTime": iso_ms(last)},
             )
 
     # -- Analytics API --------------------------------------------------------------------------
@@ -256,7 +233,7 @@ class CursorClient:
             raise ValueError(f"unknown analytics metric {metric!r}")
         path = f"/analytics/team/{metric}"
         rows: list[AnalyticsRow] = []
-        for first, last in day_windows(_as_date(start), _as_date(end)):
+        for first, last in day_windows(as_date(start), as_date(end)):
             params = {"startDate": first.isoformat(), "endDate": last.isoformat()}
             cache_key = (path, first, last)
             cached = self._etag_cache.get(cache_key)
@@ -289,7 +266,7 @@ class CursorClient:
         Ranks only make sense for one range, so longer ranges raise ValueError instead of
         being split.
         """
-        start, end = _as_date(start), _as_date(end)
+        start, end = as_date(start), as_date(end)
         if (end - start).days + 1 > MAX_WINDOW_DAYS:
             raise ValueError("the leaderboard covers at most 30 days")
         path = "/analytics/team/leaderboard"
@@ -339,7 +316,7 @@ class CursorClient:
         yield from self._ai_code("changes", start, end, parse_ai_change, "AI change")
 
     def _ai_code(self, endpoint: str, start, end, parse, what) -> Iterator:
-        for first, last in day_windows(_as_date(start), _as_date(end)):
+        for first, last in day_windows(as_date(start), as_date(end)):
             yield from self._paged(
                 "GET",
                 f"/analytics/ai-code/{endpoint}",
@@ -436,7 +413,7 @@ class CursorClient:
                 return
             page += 1
 
-    def _parse_each(self, items: list, parse: Callable, what: str, path: str = "") -> Iterator:
+    def _parse_each(self, items: list, parse: Callable, what: str, path: str) -> Iterator:
         for i, raw in enumerate(items):
             try:
                 record = parse(raw)
@@ -494,263 +471,14 @@ class CursorClient:
 
     # -- HTTP -----------------------------------------------------------------------------------
 
-    def _call(
-        self,
-        method: str,
-        path: str,
-        *,
-        family: str,
-        params: dict | None = None,
-        json: dict | None = None,
-        plan_gated: bool = False,
-        etag: str | None = None,
-    ) -> tuple[dict | None, str | None]:
-        """One logical request with retries. Returns (decoded body, ETag), or (None, etag) on 304.
-
-        ``plan_gated`` marks Enterprise-only families, where Cursor answers 401 for a team
-        without the plan (cursor-api.md §1.2), so 401 there means PlanRequired.
-        """
-        headers = {"If-None-Match": etag} if etag else None
-        attempt = 0
-        while True:
-            attempt += 1
-            can_retry = attempt <= self.max_retries
-            self._limiter.acquire(self.team_id, family, self._on_wait)
-            started = time.perf_counter()
-            try:
-                response = self._http.request(method, path, params=params, json=json, headers=headers)
-            except httpx.TimeoutException as exc:
-                self._log(method, path, "timeout", started, attempt)
-                if can_retry:
-                    self._backoff(attempt, BACKOFF_BASE, WAIT_RETRY)
-                    continue
-                raise CursorTimeout(
-                    f"Cursor did not answer {method} {path} in time after {attempt} attempts",
-                    path=path,
-                ) from exc
-            except httpx.TransportError as exc:
-                self._log(method, path, type(exc).__name__, started, attempt)
-                if can_retry:
-                    self._backoff(attempt, BACKOFF_BASE, WAIT_RETRY)
-                    continue
-                raise CursorUnreachable(
-                    f"could not reach Cursor for {method} {path} after {attempt} attempts "
-                    f"({type(exc).__name__})",
-                    path=path,
-                ) from exc
-            except httpx.HTTPError as exc:  # e.g. an invalid base URL: retrying will not help
-                self._log(method, path, type(exc).__name__, started, attempt)
-                raise CursorUnreachable(
-                    f"could not call Cursor for {method} {path} ({type(exc).__name__})",
-                    path=path,
-                ) from exc
-
-            status = response.status_code
-            self._log(method, path, status, started, attempt)
-
-            if 200 <= status < 300:
-                try:
-                    data = decode_json(response.content)
-                except ValueError:
-                    raise UpstreamError(
-                        f"Cursor returned invalid JSON for {method} {path} (HTTP {status})",
-                        status=status,
-                        path=path,
-                    ) from None
-                if data.__class__ is not dict:
-                    raise UpstreamError(
-                        f"Cursor returned a JSON {type(data).__name__} for {method} {path}, "
-                        "expected an object",
-                        status=status,
-                        path=path,
-                    )
-                return data, response.headers.get("ETag")
-            if status == 304 and etag:
-                return None, etag
-            if status == 429:
-                retry_after = retry_after_seconds(response.headers)
-                if can_retry:
-                    if retry_after is not None:
-                        wait = min(retry_after, MAX_RETRY_WAIT)
-                        if self._on_wait is not None:
-                            self._on_wait(wait, WAIT_CURSOR_429)
-                        self._sleep(wait)
-                    else:
-                        self._backoff(attempt, BACKOFF_BASE_429, WAIT_CURSOR_429)
-                    continue
-                raise RateLimited(
-                    f"Cursor rate-limited {method} {path} after {attempt} attempts",
-                    retry_after=retry_after,
-                    status=status,
-                    path=path,
-                )
-            if status >= 500:
-                if can_retry:
-                    self._backoff(attempt, BACKOFF_BASE, WAIT_RETRY)
-                    continue
-                raise UpstreamError(
-                    f"Cursor answered HTTP {status} to {method} {path} after {attempt} attempts"
-                    f"{self._cursor_message(response)}",
-                    status=status,
-                    path=path,
-                )
-            if status == 401:
-                cls = PlanRequired if plan_gated else InvalidApiKey
-                raise cls(
-                    f"Cursor answered HTTP 401 to {method} {path}{self._cursor_message(response)}",
-                    status=status,
-                    path=path,
-                )
-            if status == 403:
-                raise PlanRequired(
-                    f"Cursor answered HTTP 403 to {method} {path}{self._cursor_message(response)}",
-                    status=status,
-                    path=path,
-                )
-            raise UpstreamError(
-                f"Cursor answered HTTP {status} to {method} {path}{self._cursor_message(response)}",
-                status=status,
-                path=path,
-            )
-
-    def _backoff(self, attempt: int, base: float, reason: str) -> None:
-        """Exponential backoff with full jitter: a random wait in [0, min(cap, base·2^(n-1))]."""
-        wait = random.uniform(0, min(BACKOFF_CAP, base * 2 ** (attempt - 1)))
-        if self._on_wait is not None:
-            self._on_wait(wait, reason)
-        self._sleep(wait)
-
-    def _cursor_message(self, response: httpx.Response) -> str:
-        """Cursor's own error text (``message`` / ``error``), short and scrubbed of the key."""
-        try:
-            body = decode_json(response.content)
-        except ValueError:
-            return ""
-        if body.__class__ is not dict:
-            return ""
-        text = body.get("message") or body.get("error")
-        if not isinstance(text, str) or not text.strip():
-            return ""
-        text = " ".join(text.split())[:200].replace(self._scrub, "[key]")
-        return f": {text}"
-
-    def _log(self, method: str, path: str, status, started: float, attempt: int) -> None:
-        duration_ms = (time.perf_counter() - started) * 1000
-        logger.info(
-            "cursor api %s %s -> %s in %.0f ms (attempt %d)",
-            method,
-            path,
-            status,
-            duration_ms,
-            attempt,
-            extra={
-                "cursor_method": method,
-                "cursor_path": path,
-                "cursor_status": status,
-                "cursor_duration_ms": round(duration_ms, 1),
-                "cursor_attempt": attempt,
-                "cursor_team": self.team_id[:12],
-            },
-        )
-
-
-# -------------------------------------------------------------------------------------------------
-# Helpers (module level so tests can check them directly)
-
-
-def retry_after_seconds(headers: httpx.Headers) -> float | None:
-    """Seconds to wait from ``Retry-After`` (seconds or HTTP-date) or ``X-RateLimit-Reset``.
-
-    ``X-RateLimit-Reset`` is read as an epoch timestamp (s or ms) when it looks like one, else as
-    seconds from now. Returns None when neither header is usable.
-    """
-    value = headers.get("Retry-After")
-    if value:
-        value = value.strip()
-        try:
-            return max(0.0, float(value))
-        except ValueError:
-            pass
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            when = None
-        if when is not None:
-            if when.tzinfo is None:
-                when = when.replace(tzinfo=UTC)
-            return max(0.0, (when - datetime.now(UTC)).total_seconds())
-    value = headers.get("X-RateLimit-Reset")
-    if value:
-        try:
-            reset = float(value.strip())
-        except ValueError:
-            return None
-        if reset > 1e12:  # epoch milliseconds
-            return max(0.0, reset / 1000 - time.time())
-        if reset > 1e9:  # epoch seconds
-            return max(0.0, reset - time.time())
-        return max(0.0, reset)
-    return None
-
-
-def day_windows(start: date, end: date, max_days: int = MAX_WINDOW_DAYS) -> list[tuple[date, date]]:
-    """Split inclusive ``start..end`` into consecutive inclusive windows of ≤ ``max_days`` days."""
-    windows = []
-    first = start
-    while first <= end:
-        last = min(end, first + timedelta(days=max_days - 1))
-        windows.append((first, last))
-        first = last + timedelta(days=1)
-    return windows
-
-
-def ms_windows(start_ms: int, end_ms: int, max_days: int = MAX_WINDOW_DAYS) -> list[tuple[int, int]]:
-    """Split inclusive epoch-ms ``start..end`` into windows within ``max_days`` UTC days.
-
-    Each window ends at 23:59:59.999 UTC of its last day (or at ``end_ms``) and the next one
-    starts 1 ms later, at midnight: no gap, no overlap, each window spans < ``max_days`` days.
-    """
-    windows = []
-    first = start_ms
-    while first <= end_ms:
-        day_start = first - first % DAY_MS
-        last = min(end_ms, day_start + max_days * DAY_MS - 1)
-        windows.append((first, last))
-        first = last + 1
-    return windows
-
-
-def _as_date(value) -> date:
-    if isinstance(value, datetime):
-        return (value if value.tzinfo is None else value.astimezone(UTC)).date()
-    if isinstance(value, date):
-        return value
-    raise TypeError(f"expected a date, got {type(value).__name__}")
-
-
-def _day_start_ms(day: date) -> int:
-    return (day - date(1970, 1, 1)).days * DAY_MS
-
-
-def _to_ms(value, *, end_of_day: bool) -> int:
-    """Aware/naive (UTC) datetime to epoch ms (floor); a date means its first or last ms."""
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        delta = value - datetime(1970, 1, 1, tzinfo=UTC)
-        return delta // timedelta(milliseconds=1)
-    if isinstance(value, date):
-        return _day_start_ms(value) + (DAY_MS - 1 if end_of_day else 0)
-    raise TypeError(f"expected a datetime, got {type(value).__name__}")
-
-
-def _iso_ms(ms: int) -> str:
-    dt = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=ms)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
-
 
 __all__ = [
     "ANALYTICS_TEAM_METRICS",
+    "MAX_RETRY_WAIT",
+    "MAX_WINDOW_DAYS",
+    "USER_AGENT",
+    "WAIT_CURSOR_429",
+    "WAIT_RETRY",
     "CursorClient",
     "CursorError",
     "day_windows",

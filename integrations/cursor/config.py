@@ -33,3 +33,18 @@ def default_base_url() -> str:
 
 def default_redis_url() -> str | None:
     return setting("REDIS_URL")
+
+
+def rate_limits_enabled() -> bool:
+    """`CURSOR_RATE_LIMITS` from Django settings (a bool) or the environment; default on."""
+    if os.environ.get("DJANGO_SETTINGS_MODULE") or "django.conf" in sys.modules:
+        try:
+            from django.conf import settings
+
+            value = getattr(settings, "CURSOR_RATE_LIMITS", None)
+        except Exception:  # Django absent or not configured
+            value = None
+        if isinstance(value, bool):
+            return value
+    value = os.environ.get("CURSOR_RATE_LIMITS", "true")
+    return value.strip().lower() not in ("0", "false", "no", "off")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from .records import (
@@ -27,15 +27,28 @@ from .records import (
     MemberSpend,
     UsageEvent,
 )
+from .values import (
+    EPOCH,
+    ZERO,
+    require_email,
+    to_bool,
+    to_date,
+    to_datetime,
+    to_decimal,
+    to_email,
+    to_int,
+    to_optional_bool,
+    to_optional_datetime,
+    to_optional_decimal,
+    to_optional_int,
+    to_str,
+    to_user_id,
+)
 
 # What a malformed record can raise while being parsed. Decimal's InvalidOperation is an
 # ArithmeticError; a non-dict record raises AttributeError on ``.get``.
 RECORD_ERRORS = (KeyError, TypeError, ValueError, ArithmeticError, AttributeError)
 
-ZERO = Decimal(0)
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-DAY_MS = 86_400_000
-_SECONDS_CUTOFF = 100_000_000_000  # below this an epoch number is seconds (year < 5138), else ms
 _EMPTY: dict = {}
 
 
@@ -46,162 +59,6 @@ def decode_json(content: bytes):
 
 # ---------------------------------------------------------------------------------------------
 # Scalars
-
-
-def epoch_to_datetime(n: int | Decimal | float) -> datetime:
-    """Epoch milliseconds (or seconds, for small values) to an aware UTC datetime."""
-    if n.__class__ is not int:
-        n = Decimal(str(n)) if n.__class__ is float else Decimal(n)
-        if abs(n) < _SECONDS_CUTOFF:
-            n *= 1000
-        return EPOCH + timedelta(microseconds=int(n * 1000))
-    if -_SECONDS_CUTOFF < n < _SECONDS_CUTOFF:
-        return EPOCH + timedelta(seconds=n)
-    return EPOCH + timedelta(milliseconds=n)
-
-
-def to_datetime(v) -> datetime:
-    """Epoch ms/s (number or digit string) or ISO 8601 to an aware UTC datetime."""
-    cls = v.__class__
-    if cls is str:
-        if v.isdigit():
-            return epoch_to_datetime(int(v))
-        s = v.strip()
-        if not s:
-            raise ValueError("empty datetime")
-        if s.lstrip("-").replace(".", "", 1).isdigit():
-            return epoch_to_datetime(Decimal(s))
-        dt = datetime.fromisoformat(s)
-        return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
-    if cls is int or cls is Decimal or cls is float:
-        return epoch_to_datetime(v)
-    if cls is datetime:
-        return v.replace(tzinfo=UTC) if v.tzinfo is None else v.astimezone(UTC)
-    raise TypeError(f"expected a timestamp, got {cls.__name__}")
-
-
-def to_optional_datetime(v) -> datetime | None:
-    return None if v is None or v == "" else to_datetime(v)
-
-
-def to_date(v) -> date:
-    """``"YYYY-MM-DD"``, an ISO datetime, or an epoch number to a UTC date."""
-    if v.__class__ is str and len(v) >= 10 and v[4:5] == "-" and (len(v) == 10 or v[10] in "T "):
-        if len(v) == 10:
-            return date.fromisoformat(v)
-        return to_datetime(v).date()
-    if isinstance(v, date) and not isinstance(v, datetime):
-        return v
-    return to_datetime(v).date()
-
-
-def to_int(v) -> int:
-    cls = v.__class__
-    if cls is int:
-        return v
-    if v is None or v == "":
-        return 0
-    if cls is bool:
-        return int(v)
-    if cls is str:
-        v = Decimal(v.strip())
-    elif cls is float:
-        v = Decimal(str(v))
-    elif cls is not Decimal:
-        raise TypeError(f"expected a number, got {cls.__name__}")
-    if not v.is_finite():
-        raise ValueError("non-finite number")
-    return int(v)
-
-
-def to_optional_int(v) -> int | None:
-    return None if v is None or v == "" else to_int(v)
-
-
-def to_decimal(v) -> Decimal:
-    cls = v.__class__
-    if cls is Decimal:
-        if not v.is_finite():
-            raise ValueError("non-finite number")
-        return v
-    if cls is int:
-        return Decimal(v)
-    if v is None or v == "":
-        return ZERO
-    if cls is str:
-        d = Decimal(v.strip())
-    elif cls is float:
-        d = Decimal(str(v))
-    else:
-        raise TypeError(f"expected a number, got {cls.__name__}")
-    if not d.is_finite():
-        raise ValueError("non-finite number")
-    return d
-
-
-def to_optional_decimal(v) -> Decimal | None:
-    return None if v is None or v == "" else to_decimal(v)
-
-
-def to_bool(v) -> bool:
-    if v is True or v is False:
-        return v
-    if v is None:
-        return False
-    cls = v.__class__
-    if cls is int:
-        return v != 0
-    if cls is str:
-        s = v.strip().lower()
-        if s in ("true", "1", "yes"):
-            return True
-        if s in ("false", "0", "no", ""):
-            return False
-    raise ValueError(f"expected a boolean, got {cls.__name__}")
-
-
-def to_optional_bool(v) -> bool | None:
-    return None if v is None else to_bool(v)
-
-
-def to_str(v) -> str:
-    cls = v.__class__
-    if cls is str:
-        return v
-    if v is None:
-        return ""
-    if cls is int or cls is Decimal or cls is float or cls is bool:
-        return str(v)
-    raise TypeError(f"expected a string, got {cls.__name__}")
-
-
-def to_email(v) -> str:
-    if v.__class__ is str:
-        return v.strip().lower()
-    if v is None:
-        return ""
-    raise TypeError(f"expected an email string, got {v.__class__.__name__}")
-
-
-def to_user_id(v) -> str:
-    """``"user_…"`` or a numeric id (D3) to ``str``; absent -> ``""``."""
-    cls = v.__class__
-    if cls is str:
-        return v.strip()
-    if cls is int:
-        return str(v)
-    if v is None:
-        return ""
-    if cls is Decimal and v == v.to_integral_value():
-        return str(int(v))
-    raise TypeError(f"expected a user id, got {cls.__name__}")
-
-
-def _require_email(v) -> str:
-    email = to_email(v)
-    if not email:
-        raise KeyError("email")
-    return email
 
 
 # ---------------------------------------------------------------------------------------------
@@ -215,7 +72,7 @@ def parse_member(r: dict) -> Member:
         uid = get("userId")
     return Member(
         user_id=to_user_id(uid),
-        email=_require_email(get("email")),
+        email=require_email(get("email")),
         name=to_str(get("name")),
         role=to_str(get("role")),
         is_removed=to_bool(get("isRemoved")),
@@ -259,7 +116,7 @@ def parse_daily_row(r: dict) -> DailyUsageRow:
     # D1/D2 rows have no isActive (and only active users were returned); derive it from usage.
     is_active = to_bool(active) if active is not None else any(counters)
     uid = get("userId")
-    email = _require_email(get("email"))  # the only key shared by every API family
+    email = require_email(get("email"))  # the only key shared by every API family
     return DailyUsageRow(
         None if uid is None else to_user_id(uid),
         email,
@@ -288,7 +145,7 @@ def parse_member_spend(r: dict) -> MemberSpend:
     hard = to_decimal(get("hardLimitOverrideDollars"))
     return MemberSpend(
         user_id=to_user_id(get("userId")),
-        email=_require_email(get("email")),
+        email=require_email(get("email")),
         name=to_str(get("name")),
         role=to_str(get("role")),
         spend_cents=spend,
@@ -364,7 +221,6 @@ def parse_usage_event(
     _int=to_int,
     _dec=to_decimal,
     _bool=to_bool,
-    _cut=_SECONDS_CUTOFF,
 ) -> UsageEvent:
     """One ``usageEvents`` entry. Hot path: keep the common D4 shape cheap."""
     get = r.get
@@ -522,7 +378,7 @@ def parse_leaderboard_entry(board: str, r: dict) -> LeaderboardEntry:
     get = r.get
     return LeaderboardEntry(
         board=board,
-        email=_require_email(get("email")),
+        email=require_email(get("email")),
         user_id=to_user_id(get("user_id")),
         rank=to_int(get("rank")),
         values=_numeric_values(r, _LEADERBOARD_SKIP),

@@ -32,7 +32,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable
 
-from .config import default_redis_url
+from .config import default_redis_url, rate_limits_enabled
 
 logger = logging.getLogger(__name__)
 
@@ -193,7 +193,13 @@ _default_lock = threading.Lock()
 
 
 def get_default_limiter() -> RateLimiter:
-    """The process-wide limiter: Redis-backed when REDIS_URL is set, else in-process."""
+    """The process-wide limiter: Redis-backed when REDIS_URL is set, else in-process.
+
+    `CURSOR_RATE_LIMITS=false` turns pacing off: only for a local simulator that enforces no
+    limits (the demo, benchmarks). Against api.cursor.com it stays on.
+    """
+    if not rate_limits_enabled():
+        return NoRateLimit()
     url = default_redis_url()
     with _default_lock:
         limiter = _default_limiters.get(url)

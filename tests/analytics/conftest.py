@@ -41,6 +41,16 @@ def dollars(cents) -> str:
     return f"${cents / 100:,.2f}"
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Cached dashboard reads must never carry over between tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def acme(org, other_org):
     """Acme with 8 Cursor members (one idle) and 40 days of usage; Globex seeded too so a

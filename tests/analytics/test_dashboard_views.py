@@ -337,3 +337,19 @@ def test_member_pages_cost_a_constant_number_of_queries(
     for url in ("/ai-analytics/", "/ai-analytics/me/?model=gpt-5"):
         with django_assert_max_num_queries(20):
             assert member_client.get(url).status_code == 200
+
+
+def test_cached_figures_follow_a_rollup_refresh(acme, admin_client):
+    org = acme[0].organization
+    url = "/ai-analytics/?range=7"
+    before = stat_value(admin_client.get(url).content.decode(), "ai_requests")
+    assert stat_value(admin_client.get(url).content.decode(), "ai_requests") == before  # served from cache
+    DailyUsage.objects.filter(organization=org, day=today()).update(agent_requests=1000)
+    refresh_rollups(org.pk, today(), today())
+    html = admin_client.get(url).content.decode()
+    daily = DailyUsage.objects.filter(organization=org, day__range=(today() - timedelta(days=6), today()))
+    expected = sum(d.agent_requests + d.chat_requests + d.composer_requests + d.cmdk_usages for d in daily)
+    assert stat_value(html, "ai_requests") == f"{expected:,}" != before
+    # The member table follows too.
+    top = CursorMember.objects.filter(organization=org, daily_usage__day=today()).order_by("email").first()
+    assert "1,000" in html and top.email in html

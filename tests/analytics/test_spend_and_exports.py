@@ -126,3 +126,15 @@ def test_member_table_sorts_and_pages(org, admin_client):
     assert 'aria-sort="ascending"' in html
     # An unknown sort key falls back to the default instead of failing.
     assert admin_client.get("/ai-analytics/?sort=password").status_code == 200
+
+
+def test_spend_table_sorts_and_pages_in_the_database(org, admin_client):
+    seed_usage(org, members=55, days=5, seed=9)
+    emails = sorted(CursorMember.objects.filter(organization=org).values_list("email", flat=True))
+    html = admin_client.get("/ai-analytics/spend/?sort=-email").content.decode()
+    assert emails[-1] in html and "Page 1 of 2" in html
+    page2 = admin_client.get("/ai-analytics/spend/?sort=-email&page=2").content.decode()
+    table = page2[page2.index('id="spend-members"') :]
+    assert emails[0] in table and emails[-1] not in table
+    # A page past the end shows the last page rather than failing.
+    assert "Page 2 of 2" in admin_client.get("/ai-analytics/spend/?page=99").content.decode()

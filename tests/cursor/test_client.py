@@ -455,6 +455,10 @@ def test_errors_pickle_with_their_attributes():
         ({"Retry-After": "0"}, 0.0),
         ({"Retry-After": "1.5"}, 1.5),
         ({"Retry-After": "garbage"}, None),
+        ({"Retry-After": "nan"}, None),
+        ({"Retry-After": "inf"}, None),
+        ({"X-RateLimit-Reset": "inf"}, None),
+        ({"Retry-After": "-3"}, 0.0),
         ({"X-RateLimit-Reset": "42"}, 42.0),
         ({"X-RateLimit-Reset": "nope"}, None),
         ({"Retry-After": "2", "X-RateLimit-Reset": "42"}, 2.0),
@@ -469,3 +473,12 @@ def test_retry_after_epoch_ms_reset_and_past_dates():
     assert 8 <= retry_after_seconds(httpx.Headers({"X-RateLimit-Reset": str(future_ms)})) <= 10
     past = format_datetime(datetime.now(UTC) - timedelta(minutes=5), usegmt=True)
     assert retry_after_seconds(httpx.Headers({"Retry-After": past})) == 0.0
+
+
+def test_default_limiter_paces_unless_rate_limits_are_switched_off(settings):
+    from integrations.cursor.ratelimit import NoRateLimit, get_default_limiter
+
+    settings.CURSOR_RATE_LIMITS = True
+    assert not isinstance(get_default_limiter(), NoRateLimit)
+    settings.CURSOR_RATE_LIMITS = False
+    assert isinstance(get_default_limiter(), NoRateLimit)

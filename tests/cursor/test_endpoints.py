@@ -85,6 +85,8 @@ def test_members_malformed_record_is_skipped_and_logged(fake, caplog):
     assert client.skipped_records == 3
     skipped = [r for r in caplog.records if "skipped malformed member" in r.getMessage()]
     assert len(skipped) == 3
+    assert all("/teams/members" in r.getMessage() for r in skipped)
+    assert "#1" in skipped[0].getMessage() and "email" in skipped[0].getMessage()
     assert all(API_KEY not in r.getMessage() for r in caplog.records)
 
 

@@ -197,6 +197,9 @@ def _spend_totals(team) -> dict[int, list[int]]:
     return totals
 
 
+TEAM_DEFAULT_USER_LIMIT_DOLLARS = 200
+
+
 def _spend_row(team, member, total) -> dict:
     charged, on_demand, premium = total or (0, 0, 0)
     row = {
@@ -215,8 +218,10 @@ def _spend_row(team, member, total) -> dict:
     row["hardLimitOverrideDollars"] = member.hard_limit_override_dollars
     row["monthlyLimitDollars"] = member.monthly_limit_dollars
     if not team.legacy_shapes:
-        effective = member.monthly_limit_dollars or member.hard_limit_override_dollars or 0
-        row["effectivePerUserLimitDollars"] = effective
+        # The limit Cursor enforces: the member's own, else the team's default per-user limit
+        # (cursor-api.md §2.4's example: override 0, monthly null, effective 200).
+        effective = member.monthly_limit_dollars or member.hard_limit_override_dollars
+        row["effectivePerUserLimitDollars"] = effective or TEAM_DEFAULT_USER_LIMIT_DOLLARS
     return row
 
 

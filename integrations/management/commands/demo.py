@@ -7,6 +7,7 @@ the app until Ctrl-C (which also stops the simulator). A second run reuses the d
 the organization and the connection, and only syncs what is new.
 """
 
+import logging
 import socket
 
 from django.conf import settings
@@ -59,16 +60,23 @@ class Command(BaseCommand):
         self.step(f"Database: {db_connection.vendor} ({settings.DATABASES['default']['NAME']})")
         call_command("migrate", interactive=False, verbosity=0)
 
-        sim = CursorSimulator(rate_limits=True)
+        # The local simulator enforces no quota, so neither side paces requests: the backfill
+        # takes seconds instead of the minutes Cursor's real limits impose (cursor-api.md §1.3).
+        settings.CURSOR_RATE_LIMITS = False
+        sim = CursorSimulator(rate_limits=False)
         team = sim.add_team(api_key=DEMO_API_KEY, seats=seats, days=days, seed=1, plan="enterprise")
         if not port_is_free("127.0.0.1", sim_port):
             sim_port = 0  # another demo or simulator holds it: take any free port
         base_url = sim.start(host="127.0.0.1", port=sim_port)
-        self.step(f"Cursor simulator: {base_url} ({seats} seats, {days} days, Enterprise plan)")
+        self.step(
+            f"Cursor simulator: {base_url} ({seats} seats, {days} days, Enterprise plan, no rate limits)"
+        )
         try:
             org, owner, member = self.ensure_people(team)
             first_sync = self.ensure_connection(org, owner, base_url)
             self.step("Syncing Cursor usage" + (f" (backfill of {days} days)" if first_sync else ""))
+            # One log line per Cursor call is right for workers, noise under a progress bar.
+            logging.getLogger("integrations.cursor").setLevel(logging.WARNING)
             call_command("sync_cursor", org=org.slug, days=days if first_sync else None, stdout=self.stdout)
             self.print_credentials(host, port, member)
             if not no_serve:
