@@ -11,11 +11,9 @@ lowercase, days UTC dates, money Decimal.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-from collections import Counter
 from collections.abc import Callable, Iterable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import connection
@@ -24,6 +22,7 @@ from django.utils import timezone
 from integrations.cursor import records
 
 from .bulk import upsert
+from .directory import MemberDirectory, clip
 from .models import (
     AiChange,
     AiCommit,
@@ -32,67 +31,19 @@ from .models import (
     MemberDailyRollup,
     SpendSnapshot,
     TeamAnalytics,
-    UsageEvent,
 )
 
+# Usage events live in their own module (fingerprints, streaming writer); re-exported here so
+# callers have one place for every write.
+from .usage_events import EventFingerprinter, EventWriter, event_content, has_events_on  # noqa: E402
+
+__all__ = [
+    "EventFingerprinter", "EventWriter", "MemberDirectory", "event_content", "has_events_on",
+    "refresh_member_activity", "upsert_ai_changes", "upsert_ai_commits", "upsert_daily_usage",
+    "upsert_members", "upsert_spend", "upsert_team_analytics",
+]  # fmt: skip
+
 logger = logging.getLogger(__name__)
-
-
-class MemberDirectory:
-    """Email → CursorMember id for one organization, loaded once per sync.
-
-    Usage rows can name people who are no longer (or never were) on /teams/members; those get
-    a member row flagged ``not_in_roster`` the first time they are seen, created in one batch.
-    """
-
-    def __init__(self, organization_id: int):
-        self.organization_id = organization_id
-        self._ids: dict[str, int] = {}
-        self._emails_by_user_id: dict[str, str] = {}
-        self.refresh()
-
-    def __contains__(self, email: str) -> bool:
-        return email in self._ids
-
-    def get(self, email: str) -> int | None:
-        return self._ids.get(email)
-
-    def ensure(self, emails: Iterable[str]) -> dict[str, int]:
-        """Ids for ``emails``, creating not-in-roster members for the unknown ones."""
-        missing = {e for e in emails if e and e not in self._ids}
-        if missing:
-            now = timezone.now()
-            upsert(
-                CursorMember,
-                [
-                    "organization_id",
-                    "email",
-                    "cursor_user_id",
-                    "name",
-                    "role",
-                    "is_removed",
-                    "not_in_roster",
-                    "created_at",
-                    "updated_at",
-                ],
-                [(self.organization_id, e, "", "", "", False, True, now, now) for e in sorted(missing)],
-                conflict=["organization_id", "email"],
-            )
-            self.refresh(missing)
-        return self._ids
-
-    def email_for_user_id(self, user_id: str | None) -> str:
-        """The email of the roster member with this Cursor user id ("" if unknown)."""
-        return self._emails_by_user_id.get(user_id, "") if user_id else ""
-
-    def refresh(self, emails: Iterable[str] | None = None) -> None:
-        qs = CursorMember.objects.filter(organization_id=self.organization_id)
-        if emails is not None:
-            qs = qs.filter(email__in=list(emails))
-        for pk, email, user_id in qs.values_list("id", "email", "cursor_user_id"):
-            self._ids[email] = pk
-            if user_id:
-                self._emails_by_user_id[user_id] = email
 
 
 def upsert_members(organization_id: int, members: Iterable[records.Member]) -> int:
@@ -145,10 +96,6 @@ DAILY_TEXT = ["most_used_model", "apply_most_used_extension", "tab_most_used_ext
 DAILY_VALUES = ["is_active", *DAILY_COUNTERS, *DAILY_TEXT]
 
 
-def _clip(value: str, limit: int) -> str:
-    return value[:limit] if value and len(value) > limit else (value or "")
-
-
 def _skipped(on_skip: Callable[[int], None] | None, n: int, what: str) -> None:
     if n:
         logger.warning("cursor sync: skipped %d %s that cannot be placed", n, what)
@@ -182,10 +129,10 @@ def upsert_daily_usage(
             r.day,
             r.is_active,
             *(getattr(r, c) for c in DAILY_COUNTERS),
-            _clip(r.most_used_model, 100),
-            _clip(r.apply_most_used_extension, 50),
-            _clip(r.tab_most_used_extension, 50),
-            _clip(r.client_version, 50),
+            clip(r.most_used_model, 100),
+            clip(r.apply_most_used_extension, 50),
+            clip(r.tab_most_used_extension, 50),
+            clip(r.client_version, 50),
         )
         for email, r in placed
     )
@@ -196,153 +143,6 @@ def upsert_daily_usage(
         conflict=["organization_id", "member_id", "day"],
         update=DAILY_VALUES,
     )
-
-
-# --- Usage events -------------------------------------------------------------------------
-
-EVENT_COLUMNS = [
-    "organization_id", "member_id", "fingerprint", "timestamp", "day", "model", "kind", "max_mode",
-    "requests_costs", "is_token_based_call", "input_tokens", "output_tokens", "cache_write_tokens",
-    "cache_read_tokens", "token_cents", "charged_cents", "cursor_token_fee", "is_headless",
-    "is_chargeable", "conversation_id",
-]  # fmt: skip
-
-
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-MILLISECOND = timedelta(milliseconds=1)
-
-
-def event_content(e: records.UsageEvent) -> str:
-    """Canonical text of everything Cursor says about an event (it sends no id).
-
-    Decimals are normalized so ``2`` and ``2.0`` agree; the timestamp is epoch milliseconds.
-    """
-    ms = (e.timestamp - EPOCH) // MILLISECOND
-    return "\x1f".join(
-        (
-            str(ms),
-            e.email,
-            e.model,
-            e.kind,
-            "1" if e.max_mode else "0",
-            _num(e.requests_costs),
-            "1" if e.is_token_based_call else "0",
-            "1" if e.is_chargeable else "0",
-            "1" if e.is_headless else "0",
-            str(e.input_tokens),
-            str(e.output_tokens),
-            str(e.cache_write_tokens),
-            str(e.cache_read_tokens),
-            _num(e.token_cents),
-            _num(e.charged_cents),
-            _num(e.cursor_token_fee),
-            e.conversation_id,
-        )
-    )
-
-
-def _num(d) -> str:
-    # normalize() turns 2.50 and 2.5 into the same text; "f" avoids 1E+1-style exponents.
-    return format(d.normalize(), "f") if d else "0"
-
-
-class EventFingerprinter:
-    """Fingerprints for one fetch: sha256(content) salted with the ordinal among identical events.
-
-    Two genuinely identical events (same ms, person, model, cost …) get ordinals 0 and 1, so both
-    are kept, while re-fetching the same whole UTC day yields the same fingerprints again. Use a
-    new instance per fetched day, so ordinals never depend on how windows were cut.
-    """
-
-    def __init__(self):
-        self._seen: Counter[bytes] = Counter()
-
-    def __call__(self, e: records.UsageEvent) -> str:
-        digest = hashlib.sha256(event_content(e).encode()).digest()
-        ordinal = self._seen[digest]
-        self._seen[digest] = ordinal + 1
-        return hashlib.sha256(digest + ordinal.to_bytes(4, "big")).hexdigest()
-
-
-class EventWriter:
-    """Streams usage events of one fetched day into UsageEvent in batches.
-
-    Memory stays bounded by the batch size plus one fingerprint per event of the day.
-    ``on_batch(n)`` is called after each committed batch with the number of events written.
-    """
-
-    def __init__(
-        self,
-        organization_id: int,
-        directory: MemberDirectory,
-        *,
-        batch_size: int = 5000,
-        on_batch: Callable[[int], None] | None = None,
-    ):
-        self.organization_id = organization_id
-        self.directory = directory
-        self.batch_size = batch_size
-        self.on_batch = on_batch
-
-    def write_day(self, day: date, events: Iterable[records.UsageEvent], *, reconcile: bool = False) -> int:
-        """Store every event Cursor served for ``day``; returns how many were fetched.
-
-        With ``reconcile``, events stored earlier for that day that Cursor no longer serves are
-        deleted afterwards (Cursor revises recent days). It only happens once the whole day
-        was fetched and only if Cursor served something, so a truncated or empty answer never
-        erases history.
-        """
-        fingerprint = EventFingerprinter()
-        fingerprints: set[str] | None = set() if reconcile else None
-        written = 0
-        batch: list[tuple] = []
-        for e in events:
-            fp = fingerprint(e)
-            if fingerprints is not None:
-                fingerprints.add(fp)
-            batch.append(self._row(e, fp))
-            if len(batch) >= self.batch_size:
-                written += self._flush(batch)
-                batch = []
-        if batch:
-            written += self._flush(batch)
-        if fingerprints:
-            self._delete_stale(day, fingerprints)
-        return written
-
-    def _row(self, e: records.UsageEvent, fp: str) -> tuple:
-        # member_id is resolved in _flush, once per batch.
-        ts = e.timestamp
-        return (
-            self.organization_id, e.email, fp, ts, ts.date(), _clip(e.model, 100), _clip(e.kind, 60),
-            e.max_mode, e.requests_costs, e.is_token_based_call, e.input_tokens, e.output_tokens,
-            e.cache_write_tokens, e.cache_read_tokens, e.token_cents, e.charged_cents,
-            e.cursor_token_fee, e.is_headless, e.is_chargeable, _clip(e.conversation_id, 64),
-        )  # fmt: skip
-
-    def _flush(self, batch: list[tuple]) -> int:
-        ids = self.directory.ensure({row[1] for row in batch})
-        rows = [(row[0], ids[row[1]], *row[2:]) for row in batch]
-        # Same fingerprint means same content: the stored row is already right.
-        upsert(UsageEvent, EVENT_COLUMNS, rows, conflict=["organization_id", "fingerprint"])
-        if self.on_batch:
-            self.on_batch(len(rows))
-        return len(rows)
-
-    def _delete_stale(self, day: date, fingerprints: set[str]) -> int:
-        stored = UsageEvent.objects.filter(organization_id=self.organization_id, day=day).values_list(
-            "id", "fingerprint"
-        )
-        stale = [pk for pk, fp in stored.iterator(chunk_size=10000) if fp not in fingerprints]
-        for i in range(0, len(stale), 5000):
-            UsageEvent.objects.filter(
-                organization_id=self.organization_id, id__in=stale[i : i + 5000]
-            ).delete()
-        return len(stale)
-
-
-def has_events_on(organization_id: int, day: date) -> bool:
-    return UsageEvent.objects.filter(organization_id=organization_id, day=day).exists()
 
 
 # --- Spend, analytics, AI code ---------------------------------------------------------------
@@ -393,7 +193,7 @@ def upsert_team_analytics(
     """Store Analytics API team rows (long format); rows without a day cannot be placed."""
     rows = list(rows)
     values = [
-        (organization_id, r.metric, r.day, _clip(r.key, 200), _json_numbers(r.values))
+        (organization_id, r.metric, r.day, clip(r.key, 200), _json_numbers(r.values))
         for r in rows
         if r.day is not None
     ]
@@ -439,10 +239,10 @@ def upsert_ai_commits(
             c.created_at,
             ids.get(c.email),
             c.email,
-            _clip(c.repo_name, 300),
-            _clip(c.branch_name, 300),
+            clip(c.repo_name, 300),
+            clip(c.branch_name, 300),
             c.is_primary_branch,
-            _clip(c.commit_source, 10),
+            clip(c.commit_source, 10),
             c.total_lines_added,
             c.total_lines_deleted,
             c.tab_lines_added,
@@ -484,8 +284,8 @@ def upsert_ai_changes(
             c.change_id,
             ids.get(c.email),
             c.email,
-            _clip(c.source, 10),
-            _clip(c.model, 100),
+            clip(c.source, 10),
+            clip(c.model, 100),
             c.total_lines_added,
             c.total_lines_deleted,
             c.created_at,

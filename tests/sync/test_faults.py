@@ -2,7 +2,7 @@
 
 import pytest
 
-from analytics.models import DailyUsage, TeamAnalytics, UsageEvent
+from analytics.models import DailyUsage, TeamAnalytics
 from integrations.cursor.sync import enqueue_hourly_syncs, runner
 from integrations.cursor.sync.dispatch import start_sync
 from integrations.models import AuditLogEntry, Connection, SyncRun
@@ -55,7 +55,7 @@ def test_server_errors_exhausted_fail_the_run_and_next_run_resumes(org, team, co
         "Cursor's API kept failing (HTTP 503) while syncing usage events; the next hourly sync will resume."
     )
     assert run.progress["usage_events"]["status"] == "failed"
-    assert run.progress["spend"]["status"] == "skipped"
+    assert run.progress["analytics"]["status"] == "skipped"  # later lanes stop
     conn.refresh_from_db()
     assert conn.status == Connection.Status.FAILING
     assert conn.last_error == run.message
@@ -165,4 +165,6 @@ def test_internal_error_fails_run_without_leaking_details(org, team, conn, monke
     run = run_new_sync(conn)
     assert run.status == SyncRun.Status.FAILED
     assert run.message == "The sync stopped because of an internal error; the next hourly sync will retry."
-    assert UsageEvent.objects.filter(organization=org).exists()  # earlier streams kept
+    assert DailyUsage.objects.filter(organization=org).exists()  # earlier streams kept
+    assert run.progress["spend"]["status"] == "failed"
+    assert run.progress["spend"]["note"] == "Internal error"

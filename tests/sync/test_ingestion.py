@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from django.db.models import Sum
 
-from analytics import bulk, services
+from analytics import bulk, services, usage_events
 from analytics.models import (
     AiChange,
     AiCommit,
@@ -255,3 +255,52 @@ def test_no_query_per_row(org, directory, django_assert_max_num_queries):
     with django_assert_max_num_queries(40):
         services.EventWriter(org.id, directory, batch_size=1000).write_day(DAY, evs)
     assert UsageEvent.objects.filter(organization=org).count() == 3000
+
+
+def test_insert_new_on_an_existing_day_falls_back_to_upsert(org, directory, write_path):
+    services.EventWriter(org.id, directory).write_day(DAY, _day_events(DAY))
+    rows = list(UsageEvent.objects.filter(organization=org).values_list(*usage_events.EVENT_COLUMNS))
+    assert (
+        bulk.insert_new(
+            UsageEvent, usage_events.EVENT_COLUMNS, rows, conflict=["organization_id", "fingerprint"]
+        )
+        == 7
+    )
+    assert UsageEvent.objects.filter(organization=org).count() == 7
+
+
+@pytest.mark.django_db(transaction=True)
+def test_background_writer_stores_days_in_order_and_reports_them():
+    from tests.factories import OrganizationFactory
+
+    org = OrganizationFactory(slug="bg")
+    days = []
+    with services.EventWriter(
+        org.id,
+        services.MemberDirectory(org.id),
+        batch_size=2,
+        background=True,
+        on_day=lambda d, n: days.append((d, n)),
+    ) as writer:
+        writer.write_day(DAY, _day_events(DAY))
+        writer.write_day(DAY + timedelta(1), _day_events(DAY + timedelta(1), n_identical=3))
+    assert days == [(DAY, 7), (DAY + timedelta(1), 8)]
+    assert UsageEvent.objects.filter(organization=org).count() == 15
+
+
+@pytest.mark.django_db(transaction=True)
+def test_background_writer_errors_reach_the_fetching_thread(monkeypatch):
+    from tests.factories import OrganizationFactory
+
+    org = OrganizationFactory(slug="bg-error")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(usage_events, "insert_new", broken)
+    writer = services.EventWriter(org.id, services.MemberDirectory(org.id), batch_size=2, background=True)
+    with pytest.raises(RuntimeError, match="database went away"):
+        for i in range(20):  # the error surfaces on a later submit or at close
+            writer.write_day(DAY + timedelta(i), _day_events(DAY + timedelta(i)))
+        writer.close()
+    writer.close(raise_errors=False)

@@ -34,7 +34,7 @@ def _start(connection: Connection, *, trigger: str, actor=None, days=None) -> tu
 
     with transaction.atomic():
         # Serializes concurrent starts for one connection (double click, beat + Sync now).
-        Connection.objects.select_for_update().filter(pk=connection.pk).exists()
+        list(Connection.objects.select_for_update().filter(pk=connection.pk).values_list("pk", flat=True))
         active = (
             SyncRun.objects.filter(
                 organization_id=connection.organization_id, status__in=SyncRun.ACTIVE_STATUSES

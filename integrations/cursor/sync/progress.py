@@ -12,6 +12,7 @@ count the stream's units (days of events, 30-day windows of daily usage, analyti
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Callable
 
@@ -36,66 +37,78 @@ def initial_progress() -> dict:
 
 
 class Progress:
-    """Tracks per-stream progress of one run and saves it at most every half second."""
+    """Tracks per-stream progress of one run and saves it at most every half second.
+
+    Thread-safe: parallel lanes of one run report into the same Progress.
+    """
 
     def __init__(self, run: SyncRun, callback: Callable[[SyncRun], None] | None = None):
         self.run = run
         self.callback = callback
-        self.current: str | None = None
+        self._lock = threading.RLock()
         self._saved_at = 0.0
         run.progress = initial_progress()
 
     def __getitem__(self, stream: str) -> dict:
         return self.run.progress[stream]
 
-    def start(self, stream: str, total: int) -> None:
-        self.current = stream
-        self.run.progress[stream].update(status=RUNNING, total=total, done=0, note="")
-        self.save(force=True)
+    def plan(self, totals: dict[str, int]) -> None:
+        """Every stream's unit count up front, so the overall percentage only grows."""
+        with self._lock:
+            for stream, total in totals.items():
+                self.run.progress[stream]["total"] = total
+            self.save(force=True)
+
+    def begin(self, stream: str) -> None:
+        with self._lock:
+            entry = self.run.progress[stream]
+            if entry["status"] == PENDING:
+                entry["status"] = RUNNING
+                self.save(force=True)
 
     def add_rows(self, stream: str, rows: int) -> None:
-        entry = self.run.progress[stream]
-        entry["rows"] += rows
-        entry["note"] = ""
-        self.save()
+        with self._lock:
+            entry = self.run.progress[stream]
+            entry["rows"] += rows
+            entry["note"] = ""
+            self.save()
 
     def advance(self, stream: str, units: int = 1) -> None:
-        entry = self.run.progress[stream]
-        entry["done"] = (
-            min(entry["total"], entry["done"] + units) if entry["total"] else entry["done"] + units
-        )
-        entry["note"] = ""
-        self.save()
+        with self._lock:
+            entry = self.run.progress[stream]
+            entry["done"] = (
+                min(entry["total"], entry["done"] + units) if entry["total"] else entry["done"] + units
+            )
+            entry["note"] = ""
+            self.save()
 
     def finish(self, stream: str, status: str, note: str = "") -> None:
-        entry = self.run.progress[stream]
-        entry["status"] = status
-        entry["note"] = note
-        if status == DONE and entry["total"]:
-            entry["done"] = entry["total"]
-        if self.current == stream:
-            self.current = None
-        self.save(force=True)
+        with self._lock:
+            entry = self.run.progress[stream]
+            entry["status"] = status
+            entry["note"] = note
+            if status in (DONE, SKIPPED, UNAVAILABLE):
+                entry["done"] = entry["total"]  # settled: counts as complete in the percentage
+            self.save(force=True)
 
-    def waiting(self, seconds: float, reason: str) -> None:
-        """Cursor or our own rate limiter makes us wait: say so on the running stream."""
-        stream = self.current
-        if stream is None:
-            return
+    def waiting(self, stream: str, seconds: float, reason: str) -> None:
+        """Cursor or our own rate limiter makes a stream wait: say so on it."""
         secs = max(1, math.ceil(seconds))
         if "rate limit" in reason:
             note = f"Waiting {secs} s for Cursor's rate limit"
         else:
             note = f"Waiting {secs} s before retrying after a Cursor error"
-        self.run.progress[stream]["note"] = note
-        self.save(force=seconds >= 1)
+        with self._lock:
+            self.run.progress[stream]["note"] = note
+            self.save(force=seconds >= 1)
 
     def save(self, *, force: bool = False) -> None:
-        now = time.monotonic()
-        if not force and now - self._saved_at < SAVE_INTERVAL_SECONDS:
-            return
-        self._saved_at = now
-        # Only these columns: the status and window are written by the runner at fixed points.
-        SyncRun.objects.filter(pk=self.run.pk).update(progress=self.run.progress)
-        if self.callback is not None:
-            self.callback(self.run)
+        with self._lock:
+            now = time.monotonic()
+            if not force and now - self._saved_at < SAVE_INTERVAL_SECONDS:
+                return
+            self._saved_at = now
+            # Only this column: status and window are written by the runner at fixed points.
+            SyncRun.objects.filter(pk=self.run.pk).update(progress=self.run.progress)
+            if self.callback is not None:
+                self.callback(self.run)

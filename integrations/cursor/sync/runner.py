@@ -1,4 +1,4 @@
-"""Running one sync: lock → stream by stream → outcome on the SyncRun and the Connection.
+"""Running one sync: lock → streams (lanes.py) → outcome on the SyncRun and the Connection.
 
 Fault rules (issue 5):
 - 429: the client waits and retries; if Cursor keeps refusing, the unit waits and runs again.
@@ -8,9 +8,6 @@ Fault rules (issue 5):
   is replaced, and the audit log records it.
 - 403 (PlanRequired) on a stream: that stream is marked unavailable, the others go on.
 - A malformed record is skipped by the client and counted in the run's message.
-
-Every message here is our own wording plus an HTTP status at most: never an exception's text
-(which could quote Cursor's answer) and never the key.
 """
 
 from __future__ import annotations
@@ -24,21 +21,14 @@ from django.utils import timezone
 
 from analytics import services
 from analytics.rollups import refresh_rollups
-from integrations.crypto import SecretUnreadable
 from integrations.cursor.client import CursorClient
-from integrations.cursor.errors import (
-    CursorTimeout,
-    CursorUnreachable,
-    InvalidApiKey,
-    PlanRequired,
-    RateLimited,
-    UpstreamError,
-)
 from integrations.locks import org_sync_lock
 from integrations.models import AuditLogEntry, Connection, SyncRun
 
+from . import messages
 from . import progress as p
-from .streams import PartialStream, StreamRunner
+from .lanes import Lanes, RunFailed
+from .streams import stream_totals
 from .windows import sync_window
 
 logger = logging.getLogger(__name__)
@@ -46,24 +36,7 @@ logger = logging.getLogger(__name__)
 # Extra CursorClient keyword arguments; tests set {"sleep": no-op, "limiter": NoRateLimit()}.
 CLIENT_OPTIONS: dict = {}
 
-KEY_REJECTED_MESSAGE = "Cursor rejected the API key — replace it in Settings → Integrations."
-STREAM_LABELS = {
-    "members": "Members",
-    "daily_usage": "Daily usage",
-    "usage_events": "Usage events",
-    "spend": "Spend",
-    "analytics": "Analytics",
-    "ai_code": "AI code tracking",
-}
-
-
-class RunFailed(Exception):
-    """Ends the run as failed with a message for users."""
-
-    def __init__(self, message: str, *, key_rejected: bool = False):
-        super().__init__(message)
-        self.message = message
-        self.key_rejected = key_rejected
+ENTERPRISE_STREAMS = ("analytics", "ai_code")
 
 
 def build_client(connection: Connection, on_wait: Callable[[float, str], None]) -> CursorClient:
@@ -86,16 +59,12 @@ def run_sync(
         return run
     connection = run.connection
     if connection is None:
-        return _close(run, SyncRun.Status.FAILED, "The Cursor connection was removed before this sync ran.")
+        return _close(run, SyncRun.Status.FAILED, messages.CONNECTION_REMOVED)
     with org_sync_lock(run.organization_id) as acquired:
         if not acquired:
             if run.status == SyncRun.Status.RUNNING:
                 return run  # another worker is on this very run (a redelivered message)
-            return _close(
-                run,
-                SyncRun.Status.FAILED,
-                "Skipped: another sync of this organization was already running.",
-            )
+            return _close(run, SyncRun.Status.FAILED, messages.ALREADY_RUNNING)
         return _Sync(run, connection, days=days, callback=progress).execute()
 
 
@@ -115,8 +84,6 @@ class _Sync:
         self.days = days
         self.callback = callback
         self.status_before = connection.status  # as loaded with the run, before "syncing"
-        self.unavailable: set[str] = set()  # refused by Cursor during this run
-        self.plan_skipped: set[str] = set()  # not in the plan seen at connect time
 
     def execute(self) -> SyncRun:
         run = self.run
@@ -132,72 +99,31 @@ class _Sync:
             status=Connection.Status.SYNCING, last_attempt_at=now
         )
 
-        client = None
-        streams = None
+        self.progress.plan(stream_totals(run.window_start, run.window_end))
+        caps = self.connection.capabilities or {}
+        # The plan seen at connect time has no such API: do not spend requests on it.
+        plan_skipped = {s for s in ENTERPRISE_STREAMS if caps.get(s) is False}
+        for stream in plan_skipped:
+            self.progress.finish(stream, p.UNAVAILABLE, messages.NOT_IN_PLAN_NOTE)
+        lanes = Lanes(
+            run.pk,
+            self.org_id,
+            lambda on_wait: build_client(self.connection, on_wait),
+            self.progress,
+            (run.window_start, run.window_end),
+            plan_skipped,
+        )
         failure: RunFailed | None = None
-        partial: list[str] = []
+        incomplete: list[str] = []
         try:
-            client = build_client(self.connection, self.progress.waiting)
-            streams = StreamRunner(self.org_id, client, self.progress, run.window_start, run.window_end)
-            partial = self._run_streams(streams)
+            incomplete = lanes.run()
         except RunFailed as exc:
             failure = exc
-        except SecretUnreadable:
-            failure = RunFailed(
-                "The stored API key can no longer be read (the encryption keys changed); "
-                "replace it in Settings → Integrations."
-            )
-        except Exception:
-            logger.exception("cursor sync %s for organization %s crashed", run.pk, self.org_id)
-            failure = RunFailed(
-                "The sync stopped because of an internal error; the next hourly sync will retry."
-            )
-        finally:
-            if client is not None:
-                client.close()
-
-        skipped = (client.skipped_records if client is not None else 0) + (streams.skipped if streams else 0)
         self._refresh_derived(run.window_start, run.window_end)
         if failure is not None:
-            return self._fail(failure, skipped)
-        return self._succeed(partial, skipped, streams.notes if streams else [])
-
-    def _run_streams(self, streams: StreamRunner) -> list[str]:
-        """Run every stream; returns the streams that ended unavailable or incomplete."""
-        caps = self.connection.capabilities or {}
-        incomplete: list[str] = []
-        for stream in p.STREAMS:
-            if stream in ("analytics", "ai_code") and caps.get(stream) is False:
-                # The plan seen at connect time has no such API: do not spend requests on it.
-                self.plan_skipped.add(stream)
-                self.progress.finish(stream, p.UNAVAILABLE, "Not included in this Cursor plan")
-                continue
-            try:
-                getattr(streams, stream)()
-            except PlanRequired:
-                self.unavailable.add(stream)
-                incomplete.append(stream)
-                self.progress.finish(
-                    stream, p.UNAVAILABLE, "Cursor refused access (Enterprise plan required)"
-                )
-                continue
-            except PartialStream as exc:
-                incomplete.append(stream)
-                self.progress.finish(stream, p.DONE, str(exc))
-                continue
-            except InvalidApiKey as exc:
-                self.progress.finish(stream, p.FAILED, "Cursor rejected the API key")
-                raise RunFailed(KEY_REJECTED_MESSAGE, key_rejected=True) from exc
-            except (CursorUnreachable, UpstreamError, RateLimited) as exc:
-                self.progress.finish(stream, p.FAILED, _short_reason(exc))
-                raise RunFailed(_failure_message(stream, exc)) from exc
-            except Exception:
-                self.progress.finish(stream, p.FAILED, "Internal error")
-                raise
-            self.progress.finish(stream, p.DONE)
-        if len(self.unavailable) == len(p.STREAMS) - len(self.plan_skipped):
-            raise RunFailed("Cursor refused every request of this sync: the key needs admin access.")
-        return incomplete
+            return self._fail(failure, lanes.skipped_records)
+        missing = sorted(lanes.unavailable | plan_skipped, key=p.STREAMS.index)
+        return self._succeed(incomplete, missing, lanes)
 
     def _refresh_derived(self, start: date, end: date) -> None:
         """Rollups and first/last seen for the window, also after a failure (batches stored so far)."""
@@ -207,24 +133,16 @@ class _Sync:
         except Exception:
             logger.exception("cursor sync %s: refreshing rollups failed", self.run.pk)
 
-    def _succeed(self, incomplete: list[str], skipped: int, notes: list[str]) -> SyncRun:
+    def _succeed(self, incomplete: list[str], missing: list[str], lanes: Lanes) -> SyncRun:
         run = self.run
-        progress = run.progress
-        days = (run.window_end - run.window_start).days + 1
-        parts = [
-            f"Synced {days} day{'s' if days != 1 else ''}: "
-            f"{progress['usage_events']['rows']:,} events, {progress['daily_usage']['rows']:,} daily rows."
-        ]
-        missing = sorted(self.unavailable | self.plan_skipped, key=p.STREAMS.index)
-        if missing:
-            labels = " and ".join(STREAM_LABELS[s] for s in missing)
-            parts.append(
-                f"{labels} {'is' if len(missing) == 1 else 'are'} not available on this Cursor plan."
-            )
-        parts.extend(notes)
-        if skipped:
-            parts.append(f"Skipped {skipped:,} malformed record{'s' if skipped != 1 else ''} from Cursor.")
-        status = SyncRun.Status.PARTIAL if incomplete else SyncRun.Status.SUCCEEDED
+        message = messages.succeeded(
+            days=(run.window_end - run.window_start).days + 1,
+            events=run.progress["usage_events"]["rows"],
+            daily_rows=run.progress["daily_usage"]["rows"],
+            missing=missing,
+            notes=lanes.notes,
+            skipped=lanes.skipped_records,
+        )
         now = timezone.now()
         with transaction.atomic():
             conn = Connection.objects.select_for_update().get(pk=self.connection.pk)
@@ -239,13 +157,11 @@ class _Sync:
             conn.last_synced_at = now
             conn.last_error = ""
             conn.save(update_fields=["stream_status", "status", "last_synced_at", "last_error", "updated_at"])
-            self._finish(status, " ".join(parts), now)
+            status = SyncRun.Status.PARTIAL if incomplete else SyncRun.Status.SUCCEEDED
+            self._finish(status, message, now)
         return run
 
     def _fail(self, failure: RunFailed, skipped: int) -> SyncRun:
-        message = failure.message
-        if skipped:
-            message += f" ({skipped:,} malformed record{'s' if skipped != 1 else ''} skipped.)"
         now = timezone.now()
         with transaction.atomic():
             conn = Connection.objects.select_for_update().get(pk=self.connection.pk)
@@ -262,45 +178,18 @@ class _Sync:
                 conn.status = Connection.Status.FAILING
             conn.last_error = failure.message
             conn.save(update_fields=["status", "last_error", "updated_at"])
-            self._finish(SyncRun.Status.FAILED, message, now)
+            self._finish(SyncRun.Status.FAILED, messages.failed(failure.message, skipped), now)
         return self.run
 
     def _finish(self, status: str, message: str, now) -> None:
         run = self.run
-        for entry in run.progress.values():
-            if entry["status"] in (p.PENDING, p.RUNNING):
-                entry["status"] = p.SKIPPED if status == SyncRun.Status.FAILED else entry["status"]
+        if status == SyncRun.Status.FAILED:
+            for entry in run.progress.values():
+                if entry["status"] in (p.PENDING, p.RUNNING):
+                    entry["status"] = p.SKIPPED
         run.status = status
         run.message = message
         run.finished_at = now
         run.save(update_fields=["status", "message", "finished_at", "progress"])
         if self.callback is not None:
             self.callback(run)
-
-
-def _short_reason(exc: Exception) -> str:
-    if isinstance(exc, CursorTimeout):
-        return "Cursor did not answer in time"
-    if isinstance(exc, CursorUnreachable):
-        return "Cursor was unreachable"
-    if isinstance(exc, RateLimited):
-        return "Cursor kept rate-limiting"
-    if exc.status:
-        return f"Cursor answered HTTP {exc.status}"
-    return "Cursor sent an unexpected answer"
-
-
-def _failure_message(stream: str, exc: Exception) -> str:
-    label = STREAM_LABELS[stream].lower()
-    resume = "the next hourly sync will resume."
-    if isinstance(exc, CursorTimeout):
-        return f"Cursor was unreachable (timeout) while syncing {label}; {resume}"
-    if isinstance(exc, CursorUnreachable):
-        return f"Cursor was unreachable (connection error) while syncing {label}; {resume}"
-    if isinstance(exc, RateLimited):
-        return f"Cursor kept rate-limiting requests while syncing {label}; {resume}"
-    if exc.status and exc.status >= 500:
-        return f"Cursor's API kept failing (HTTP {exc.status}) while syncing {label}; {resume}"
-    if exc.status and exc.status >= 400:
-        return f"Cursor refused a request (HTTP {exc.status}) while syncing {label}; {resume}"
-    return f"Cursor sent an answer we could not read while syncing {label}; {resume}"

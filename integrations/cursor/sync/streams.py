@@ -1,14 +1,19 @@
 """Each stream of a sync: fetch one kind of data from Cursor and store it.
 
-A stream works in small units (one 30-day window of daily usage, one UTC day of events, one
-analytics metric …). Every unit is idempotent, so a unit interrupted by a rate limit can simply
-run again, and a run that dies part-way leaves only finished batches behind.
+A stream is made of parts (AI code tracking has two: commits and changes, which Cursor
+rate-limits separately) and a part of small units (one 30-day window of daily usage, one UTC
+day of events, one analytics metric …). Every unit is idempotent, so a unit interrupted by a
+rate limit can simply run again, and a run that dies part-way leaves only finished batches.
+
+One StreamRunner runs the parts of one lane (see runner.LANES) with its own Cursor client and
+member directory, so lanes can run in parallel threads.
 """
 
 from __future__ import annotations
 
 import itertools
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable
 from datetime import date
@@ -32,6 +37,17 @@ DEFAULT_RATE_LIMIT_WAIT = 60.0  # Cursor's limits reset every minute
 
 sleep: Callable[[float], None] = time.sleep  # tests swap in a no-op
 
+# part -> the progress stream it reports to
+STREAM_OF_PART = {
+    "members": "members",
+    "daily_usage": "daily_usage",
+    "usage_events": "usage_events",
+    "spend": "spend",
+    "analytics": "analytics",
+    "ai_code_commits": "ai_code",
+    "ai_code_changes": "ai_code",
+}
+
 
 def chunks(items: Iterable, size: int = BATCH_SIZE):
     it = iter(items)
@@ -39,32 +55,87 @@ def chunks(items: Iterable, size: int = BATCH_SIZE):
         yield chunk
 
 
+def stream_totals(start: date, end: date) -> dict[str, int]:
+    """Units per stream, for the progress bar."""
+    return {
+        "members": 1,
+        "daily_usage": len(day_windows(start, end, MAX_WINDOW_DAYS)),
+        "usage_events": len(days_between(start, end)),
+        "spend": 1,
+        "analytics": len(ANALYTICS_TEAM_METRICS),
+        "ai_code": 2,
+    }
+
+
 class PartialStream(Exception):
     """A stream stored what it could but left something out; the run ends as partial."""
 
 
+class Cancelled(Exception):
+    """Another lane failed: stop at the next unit boundary, the run is ending."""
+
+
 class StreamRunner:
-    """Runs the streams of one sync for one organization with one client."""
+    """Runs parts of one sync for one organization, with one Cursor client of its own."""
 
     def __init__(
         self,
         organization_id: int,
-        client: CursorClient,
+        client_factory: Callable[[Callable[[float, str], None]], CursorClient],
         progress: p.Progress,
         start: date,
         end: date,
+        cancelled: threading.Event | None = None,
+        *,
+        background_writes: bool = False,
     ):
         self.organization_id = organization_id
-        self.client = client
         self.progress = progress
         self.start = start
         self.end = end
-        self.directory = services.MemberDirectory(organization_id)
+        self.cancelled = cancelled or threading.Event()
+        # Store events from a writer thread while the next pages are fetched (PostgreSQL only).
+        self.background_writes = background_writes
         self.notes: list[str] = []  # non-fatal problems, shown in the run's message
         self.skipped = 0  # records the client parsed but we could not attribute (no email, no day)
+        self._stream: str | None = None
+        self._unit_rows = 0
+        self._client_factory = client_factory
+        self._client: CursorClient | None = None
+        self._directory: services.MemberDirectory | None = None
+
+    @property
+    def client(self) -> CursorClient:
+        if self._client is None:
+            self._client = self._client_factory(self._on_wait)
+        return self._client
+
+    @property
+    def directory(self) -> services.MemberDirectory:
+        if self._directory is None:
+            self._directory = services.MemberDirectory(self.organization_id)
+        return self._directory
+
+    @property
+    def skipped_records(self) -> int:
+        """Malformed records skipped by the client plus records we could not attribute."""
+        return self.skipped + (self._client.skipped_records if self._client is not None else 0)
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
 
     def skip(self, n: int) -> None:
         self.skipped += n
+
+    def _on_wait(self, seconds: float, reason: str) -> None:
+        if self._stream is not None:
+            self.progress.waiting(self._stream, seconds, reason)
+
+    def run_part(self, part: str) -> None:
+        self._stream = STREAM_OF_PART[part]
+        self.progress.begin(self._stream)
+        getattr(self, part)()
 
     # -- unit retries ---------------------------------------------------------------------------
 
@@ -73,34 +144,40 @@ class StreamRunner:
         wait and run it again. A garbled 200 answer (invalid JSON) gets one more try too."""
         garbled_retry = True
         for attempt in itertools.count(1):
+            if self.cancelled.is_set():
+                raise Cancelled
+            self._unit_rows = 0
             try:
                 return fn()
             except RateLimited as exc:
                 if attempt >= RATE_LIMIT_PATIENCE:
                     raise
                 wait = exc.retry_after or DEFAULT_RATE_LIMIT_WAIT
-                self.progress.waiting(wait, "rate limit")
+                self._on_wait(wait, "rate limit")
                 sleep(wait)
             except UpstreamError as exc:
                 if not (garbled_retry and exc.status and 200 <= exc.status < 300):
                     raise
                 garbled_retry = False
                 logger.warning("cursor sync: retrying a unit after a garbled answer from %s", exc.path)
+            # The unit runs again from its start: do not count its rows twice.
+            self.progress.add_rows(self._stream, -self._unit_rows)
         raise AssertionError("unreachable")
 
-    # -- streams --------------------------------------------------------------------------------
+    def _add_rows(self, n: int) -> None:
+        self._unit_rows += n
+        self.progress.add_rows(self._stream, n)
+
+    # -- parts ----------------------------------------------------------------------------------
 
     def members(self) -> None:
-        self.progress.start("members", 1)
         rows = self.patiently(lambda: services.upsert_members(self.organization_id, self.client.members()))
         self.directory.refresh()
         self.progress.add_rows("members", rows)
         self.progress.advance("members")
 
     def daily_usage(self) -> None:
-        windows = day_windows(self.start, self.end, MAX_WINDOW_DAYS)
-        self.progress.start("daily_usage", len(windows))
-        for first, last in windows:
+        for first, last in day_windows(self.start, self.end, MAX_WINDOW_DAYS):
             self.patiently(lambda first=first, last=last: self._daily_window(first, last))
             self.progress.advance("daily_usage")
 
@@ -108,32 +185,29 @@ class StreamRunner:
         stored = 0
         for chunk in chunks(self.client.daily_usage(first, last)):
             n = services.upsert_daily_usage(self.organization_id, chunk, self.directory, on_skip=self.skip)
-            self.progress.add_rows("daily_usage", n)
+            self._add_rows(n)
             stored += n
         return stored
 
     def usage_events(self) -> None:
-        days = days_between(self.start, self.end)
-        self.progress.start("usage_events", len(days))
-        writer = services.EventWriter(
-            self.organization_id,
-            self.directory,
-            on_batch=lambda n: self.progress.add_rows("usage_events", n),
-        )
-        recent = revisable_from(self.end)
-        for day in days:
-            # Whole UTC days, so ordinals among identical events are the same in every fetch.
-            reconcile = day >= recent and services.has_events_on(self.organization_id, day)
-            self.patiently(
-                lambda day=day, reconcile=reconcile: writer.write_day(
-                    day, self.client.usage_events(day, day), reconcile=reconcile
-                )
-            )
+        def day_stored(day: date, n: int) -> None:
+            self.progress.add_rows("usage_events", n)
             self.progress.advance("usage_events")
 
-    def spend(self) -> None:
-        self.progress.start("spend", 1)
+        recent = revisable_from(self.end)
+        with services.EventWriter(
+            self.organization_id, self.directory, on_day=day_stored, background=self.background_writes
+        ) as writer:
+            for day in days_between(self.start, self.end):
+                # Whole UTC days, so ordinals among identical events are the same in every fetch.
+                # Days Cursor may still revise replace what an earlier sync stored for them.
+                self.patiently(
+                    lambda day=day: writer.write_day(
+                        day, self.client.usage_events(day, day), reconcile=day >= recent
+                    )
+                )
 
+    def spend(self) -> None:
         def unit():
             report = self.client.spend()
             return services.upsert_spend(
@@ -144,7 +218,6 @@ class StreamRunner:
         self.progress.advance("spend")
 
     def analytics(self) -> None:
-        self.progress.start("analytics", len(ANALYTICS_TEAM_METRICS))
         failed = []
         for metric in ANALYTICS_TEAM_METRICS:
             try:
@@ -169,19 +242,18 @@ class StreamRunner:
             self.notes.append(f"Cursor refused the analytics metrics {', '.join(failed)}.")
             raise PartialStream(f"{len(failed)} metric(s) refused by Cursor")
 
-    def ai_code(self) -> None:
-        self.progress.start("ai_code", 2)
-        for fetch, store in (
-            (self.client.ai_code_commits, services.upsert_ai_commits),
-            (self.client.ai_code_changes, services.upsert_ai_changes),
-        ):
-            self.patiently(lambda fetch=fetch, store=store: self._ai_code_unit(fetch, store))
-            self.progress.advance("ai_code")
+    def ai_code_commits(self) -> None:
+        self.patiently(lambda: self._ai_code_unit(self.client.ai_code_commits, services.upsert_ai_commits))
+        self.progress.advance("ai_code")
+
+    def ai_code_changes(self) -> None:
+        self.patiently(lambda: self._ai_code_unit(self.client.ai_code_changes, services.upsert_ai_changes))
+        self.progress.advance("ai_code")
 
     def _ai_code_unit(self, fetch, store) -> int:
         stored = 0
         for chunk in chunks(fetch(self.start, self.end)):
             n = store(self.organization_id, chunk, self.directory)
-            self.progress.add_rows("ai_code", n)
+            self._add_rows(n)
             stored += n
         return stored

@@ -1,0 +1,204 @@
+"""Running the streams of one sync: members first, then one lane per Cursor rate-limit bucket.
+
+Cursor limits each endpoint family separately (Admin 20/min, usage events 60/min, analytics
+100/min, each AI Code Tracking endpoint 20/min), so lanes run in parallel threads on
+PostgreSQL and a big backfill takes as long as its slowest bucket, not the sum of them all.
+A lane that fails cancels the others at their next unit; the first failure in stream order
+decides the run's outcome.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from django.db import connection as db_connection
+
+from integrations.crypto import SecretUnreadable
+from integrations.cursor.client import CursorClient
+from integrations.cursor.errors import CursorError, InvalidApiKey, PlanRequired
+
+from . import messages
+from . import progress as p
+from .streams import STREAM_OF_PART, Cancelled, PartialStream, StreamRunner
+
+logger = logging.getLogger(__name__)
+
+# Parts that share a rate-limit bucket run one after another in a lane. Members run first,
+# alone: the other streams attribute their rows to members.
+LANES = (
+    ("daily_usage", "spend"),  # Admin API
+    ("usage_events",),
+    ("analytics",),
+    ("ai_code_commits",),
+    ("ai_code_changes",),
+)
+
+# None: decide per run (below); tests force True or False.
+PARALLEL_STREAMS: bool | None = None
+
+
+def parallel_streams() -> bool:
+    """Parallel lanes on PostgreSQL, outside any open transaction.
+
+    Lane threads write through their own database connections: those cannot see rows the
+    caller has not committed yet (a test's transaction, a caller's atomic block), and would
+    wait on them forever. SQLite allows one writer at a time, so lanes run in turn there.
+    """
+    if PARALLEL_STREAMS is not None:
+        return PARALLEL_STREAMS
+    return db_connection.vendor == "postgresql" and not db_connection.in_atomic_block
+
+
+class RunFailed(Exception):
+    """Ends the run as failed with a message for users."""
+
+    def __init__(self, message: str, *, key_rejected: bool = False):
+        super().__init__(message)
+        self.message = message
+        self.key_rejected = key_rejected
+
+
+class Lanes:
+    """Runs every stream of one sync and judges the outcome.
+
+    After ``run()``: ``unavailable`` (streams Cursor refused), ``skipped_records``, ``notes``.
+    """
+
+    def __init__(
+        self,
+        run_id: int,
+        organization_id: int,
+        client_factory: Callable[[Callable[[float, str], None]], CursorClient],
+        progress: p.Progress,
+        window: tuple,
+        plan_skipped: set[str],
+    ):
+        self.run_id = run_id
+        self.organization_id = organization_id
+        self.client_factory = client_factory
+        self.progress = progress
+        self.window = window
+        self.plan_skipped = plan_skipped
+        self.unavailable: set[str] = set()
+        self.skipped_records = 0
+        self.notes: list[str] = []
+        self._outcomes: dict[str, object] = {}
+        self._lock = threading.Lock()
+        self._cancelled = threading.Event()
+
+    def run(self) -> list[str]:
+        """Run everything; returns the streams that ended unavailable or incomplete.
+
+        Raises RunFailed for a failure users must hear about, and re-raises a kill signal
+        (KeyboardInterrupt, SystemExit) so the run stays "running" for redelivery.
+        """
+        self._run_lane(("members",))
+        lanes = [tuple(x for x in lane if STREAM_OF_PART[x] not in self.plan_skipped) for lane in LANES]
+        lanes = [lane for lane in lanes if lane]
+        if parallel_streams():
+            threads = [
+                threading.Thread(target=self._run_lane, args=(lane, True), daemon=True) for lane in lanes
+            ]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+        else:
+            for lane in lanes:
+                self._run_lane(lane)
+        return self._judge()
+
+    def _run_lane(self, parts: tuple[str, ...], in_thread: bool = False) -> None:
+        streams = StreamRunner(
+            self.organization_id,
+            self.client_factory,
+            self.progress,
+            *self.window,
+            self._cancelled,
+            background_writes=in_thread,
+        )
+        try:
+            for part in parts:
+                self._record(part, self._run_part(streams, part))
+        except BaseException as exc:  # a kill signal: hand it to the main thread
+            self._record(parts[0], exc)
+            if not in_thread:
+                raise
+        finally:
+            streams.close()
+            with self._lock:
+                self.skipped_records += streams.skipped_records
+                self.notes.extend(streams.notes)
+            if in_thread:
+                db_connection.close()  # each lane thread had its own database connection
+
+    def _run_part(self, streams: StreamRunner, part: str):
+        if self._cancelled.is_set():
+            return p.SKIPPED
+        try:
+            streams.run_part(part)
+        except PlanRequired:
+            return p.UNAVAILABLE
+        except PartialStream as exc:
+            return exc
+        except Cancelled:
+            return p.SKIPPED
+        except Exception as exc:
+            if not isinstance(exc, CursorError | SecretUnreadable):
+                logger.exception(
+                    "cursor sync %s (organization %s) crashed in %s", self.run_id, self.organization_id, part
+                )
+            self._cancelled.set()  # the run is failing: other lanes stop at their next unit
+            return exc
+        return p.DONE
+
+    def _record(self, part: str, outcome) -> None:
+        """Store a part's outcome; once every part of its stream is in, settle the stream."""
+        stream = STREAM_OF_PART[part]
+        with self._lock:
+            self._outcomes[part] = outcome
+            parts = [q for q, s in STREAM_OF_PART.items() if s == stream]
+            if not all(q in self._outcomes for q in parts):
+                return
+            results = [self._outcomes[q] for q in parts]
+        errors = [r for r in results if _is_failure(r)]
+        if errors:
+            self.progress.finish(stream, p.FAILED, messages.short_reason(errors[0]))
+        elif p.SKIPPED in results:
+            self.progress.finish(stream, p.SKIPPED)
+        elif p.UNAVAILABLE in results:
+            self.progress.finish(stream, p.UNAVAILABLE, messages.PLAN_REFUSED_NOTE)
+        elif partial := [r for r in results if isinstance(r, PartialStream)]:
+            self.progress.finish(stream, p.DONE, str(partial[0]))
+        else:
+            self.progress.finish(stream, p.DONE)
+
+    def _judge(self) -> list[str]:
+        ordered = sorted(
+            ((STREAM_OF_PART[part], outcome) for part, outcome in self._outcomes.items()),
+            key=lambda pair: p.STREAMS.index(pair[0]),
+        )
+        for _, outcome in ordered:
+            if isinstance(outcome, BaseException) and not isinstance(outcome, Exception):
+                raise outcome  # KeyboardInterrupt / SystemExit from a lane thread
+        errors = [(s, o) for s, o in ordered if _is_failure(o)]
+        if any(isinstance(o, InvalidApiKey) for _, o in errors):
+            raise RunFailed(messages.KEY_REJECTED, key_rejected=True)
+        if errors:
+            stream, exc = errors[0]
+            if isinstance(exc, CursorError):
+                raise RunFailed(messages.cursor_failure(stream, exc))
+            raise RunFailed(
+                messages.KEY_UNREADABLE if isinstance(exc, SecretUnreadable) else messages.INTERNAL_ERROR
+            )
+        self.unavailable = {s for s, o in ordered if o == p.UNAVAILABLE}
+        if self.unavailable and self.unavailable | self.plan_skipped == set(p.STREAMS):
+            raise RunFailed(messages.NO_ADMIN_ACCESS)
+        incomplete = {s for s, o in ordered if o == p.UNAVAILABLE or isinstance(o, PartialStream)}
+        return sorted(incomplete, key=p.STREAMS.index)
+
+
+def _is_failure(outcome) -> bool:
+    return isinstance(outcome, BaseException) and not isinstance(outcome, PartialStream)
