@@ -59,10 +59,13 @@ def _idle_filter(today: date, days: int) -> Q:
     added yesterday is not idle.
     """
     threshold = today - timedelta(days=days)
+    # A seat never used counts as last active the day before it first appeared: listed on
+    # each of the last `days` days without activity is idle for `days` days.
+    never_used_since = threshold + timedelta(days=1)
     return (
         Q(last_seen__lte=threshold)
-        | Q(last_seen__isnull=True, first_seen__lte=threshold)
-        | Q(last_seen__isnull=True, first_seen__isnull=True, created_at__date__lte=threshold)
+        | Q(last_seen__isnull=True, first_seen__lte=never_used_since)
+        | Q(last_seen__isnull=True, first_seen__isnull=True, created_at__date__lte=never_used_since)
     )
 
 
@@ -211,7 +214,8 @@ def spend_overview(org, *, today: date | None = None, include_members: bool = Tr
         .order_by(F("last_seen").asc(nulls_first=True), "email")
     )
     for m in idle_rows:
-        since = m["last_seen"] or m["first_seen"] or m["created_at"].astimezone(UTC).date()
+        never_used_from = m["first_seen"] or m["created_at"].astimezone(UTC).date()
+        since = m["last_seen"] or never_used_from - timedelta(days=1)
         # Idle for 30 days implies idle for 14; each row says the longest window.
         longest = max(days for days in IDLE_WINDOWS if since <= today - timedelta(days=days))
         row = {

@@ -308,11 +308,15 @@ def upsert_ai_changes(
 
 
 def refresh_member_activity(organization_id: int, start: date, end: date) -> int:
-    """Widen members' first_seen / last_seen with their active days in start..end.
+    """Widen members' first_seen / last_seen from their days in start..end.
 
-    Reads the per-member rollup (active = a daily row marked active or any usage event), so
-    call it after analytics.rollups.refresh_rollups for the same days. One UPDATE, portable
-    between PostgreSQL and SQLite.
+    first_seen is the first day the member appears in Cursor's data at all: paginated daily
+    usage lists every member with a zero row for each day they were on the team, so a seat
+    that was never used still has a first day (and counts as idle from it). last_seen is the
+    last active day (a daily row marked active or any usage event).
+
+    Reads the per-member rollup, so call it after analytics.rollups.refresh_rollups for the
+    same days. One UPDATE, portable between PostgreSQL and SQLite.
     """
     member_table = CursorMember._meta.db_table
     rollup_table = MemberDailyRollup._meta.db_table
@@ -320,12 +324,14 @@ def refresh_member_activity(organization_id: int, start: date, end: date) -> int
         UPDATE {member_table} SET
             first_seen = CASE WHEN first_seen IS NULL OR activity.first_day < first_seen
                               THEN activity.first_day ELSE first_seen END,
-            last_seen = CASE WHEN last_seen IS NULL OR activity.last_day > last_seen
+            last_seen = CASE WHEN activity.last_day IS NOT NULL
+                              AND (last_seen IS NULL OR activity.last_day > last_seen)
                              THEN activity.last_day ELSE last_seen END
         FROM (
-            SELECT member_id, MIN(day) AS first_day, MAX(day) AS last_day
+            SELECT member_id, MIN(day) AS first_day,
+                   MAX(CASE WHEN is_active THEN day END) AS last_day
             FROM {rollup_table}
-            WHERE organization_id = %s AND is_active AND day BETWEEN %s AND %s
+            WHERE organization_id = %s AND day BETWEEN %s AND %s
             GROUP BY member_id
         ) AS activity
         WHERE {member_table}.id = activity.member_id AND {member_table}.organization_id = %s

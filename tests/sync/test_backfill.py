@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.db.models import Sum
 
+from analytics import selectors
 from analytics.models import (
     AiChange,
     AiCommit,
@@ -139,16 +140,44 @@ def test_backfill_refreshes_rollups_and_first_last_seen(org, team, synced):
     assert MemberDailyRollup.objects.filter(organization=org).aggregate(s=Sum("agent_requests"))["s"] == sum(
         v["agent_requests"] for v in daily.values()
     )
-    # first/last seen: the member's active days (daily row active, or any event).
-    active = {}
+    # first seen: the first day Cursor lists the member at all (zero rows included);
+    # last seen: the last active day (daily row active, or any event).
+    listed, active = {}, {}
     for (email, day), v in daily.items():
+        listed.setdefault(email, []).append(day)
         if v["is_active"]:
             active.setdefault(email, []).append(day)
     for e in events:
+        listed.setdefault(e["userEmail"], []).append(ev_day(e))
         active.setdefault(e["userEmail"], []).append(ev_day(e))
     for m in CursorMember.objects.filter(organization=org):
-        days = active.get(m.email)
-        assert (m.first_seen, m.last_seen) == ((min(days), max(days)) if days else (None, None)), m.email
+        first = min(listed[m.email]) if m.email in listed else None
+        last = max(active[m.email]) if m.email in active else None
+        assert (m.first_seen, m.last_seen) == (first, last), m.email
+
+
+def test_backfill_reports_the_idle_seats_cursor_shows(org, make_team, make_connection):
+    """Seats with no activity for 14 / 30 days, never-used seats included, as Cursor's rows say."""
+    team = make_team(seats=40, days=45, seed=2)
+    run = run_new_sync(make_connection(org, team))
+    assert run.status == SyncRun.Status.SUCCEEDED, run.message
+    today = run.window_end
+    daily = truth_daily(team, run.window_start, today)
+    roster = {m["email"].lower() for m in team.members() if not m["isRemoved"]}
+    expected = {}
+    for days in (14, 30):
+        threshold = today - timedelta(days=days)
+        expected[days] = {
+            email
+            for email in roster
+            if all(not v["is_active"] for (e, d), v in daily.items() if e == email and d > threshold)
+            and min(d for (e, d) in daily if e == email) <= threshold + timedelta(days=1)
+        }
+    assert expected[14] > expected[30], "the simulated team should have seats idle for 14 and 30 days"
+    assert expected[30]
+    overview = selectors.spend_overview(org, today=today)
+    assert {m["email"] for m in overview["idle_14"]} == expected[14]
+    assert {m["email"] for m in overview["idle_30"]} == expected[30]
 
 
 def test_second_sync_changes_no_row_count_and_uses_lookback(org, synced, settings):

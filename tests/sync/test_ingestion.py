@@ -224,7 +224,7 @@ def test_team_analytics_and_ai_code(org, directory, write_path):
 
 
 def test_member_activity_widens_first_and_last_seen(org, directory, write_path):
-    services.upsert_members(org.id, [member("ada@x.test"), member("ben@x.test")])
+    services.upsert_members(org.id, [member("ada@x.test"), member("ben@x.test"), member("cy@x.test")])
     directory.refresh()
     services.upsert_daily_usage(
         org.id,
@@ -232,6 +232,9 @@ def test_member_activity_widens_first_and_last_seen(org, directory, write_path):
             daily("ada@x.test", DAY),
             daily("ada@x.test", DAY + timedelta(2)),
             daily("ben@x.test", DAY, is_active=False),
+            # Cy holds a seat (zero rows) but never used Cursor.
+            daily("cy@x.test", DAY, is_active=False),
+            daily("cy@x.test", DAY + timedelta(1), is_active=False),
         ],
         directory,
     )
@@ -243,7 +246,9 @@ def test_member_activity_widens_first_and_last_seen(org, directory, write_path):
     services.refresh_member_activity(org.id, DAY, DAY + timedelta(2))
     seen = {m.email: (m.first_seen, m.last_seen) for m in CursorMember.objects.filter(organization=org)}
     assert seen["ada@x.test"] == (DAY, DAY + timedelta(2))
-    assert seen["ben@x.test"] == (DAY + timedelta(1), DAY + timedelta(1))
+    # First seen: the first day on the team (a zero row counts); last seen: last active day.
+    assert seen["ben@x.test"] == (DAY, DAY + timedelta(1))
+    assert seen["cy@x.test"] == (DAY, None)
     # A later, narrower window never shrinks the range.
     services.refresh_member_activity(org.id, DAY + timedelta(2), DAY + timedelta(2))
     assert CursorMember.objects.get(organization=org, email="ada@x.test").first_seen == DAY
