@@ -7,6 +7,7 @@ e.g. `dau` for a day equals the number of active daily-usage rows that day.
 from __future__ import annotations
 
 import random
+import threading
 from datetime import date
 
 from .admin import page_size, pagination
@@ -523,6 +524,33 @@ def _ai_range(team, query) -> tuple[int, int]:
     return start, end
 
 
+_AI_CACHE_LOCK = threading.Lock()
+
+
+def _ai_matches(team, which, start_ms, end_ms, member, days) -> list:
+    """Items of the window (references, newest day first), cached per query.
+
+    A client pages through one window with the same query, so filtering the whole window for
+    every page made a listing O(pages × items). The key includes the identity of each day's
+    item list, so a regenerated (revised) day invalidates it.
+    """
+    key = (which, start_ms, end_ms, member.user_id if member else None, tuple(id(d) for d in days))
+    cache = team.__dict__.setdefault("_ai_match_cache", {})
+    matches = cache.get(key)
+    if matches is None:
+        matches = [
+            item
+            for day_items in days
+            for item in day_items
+            if start_ms <= item["_ts"] <= end_ms and (member is None or item["userId"] == member.user_id)
+        ]
+        with _AI_CACHE_LOCK:  # the server answers on several threads
+            if len(cache) >= 8:
+                cache.pop(next(iter(cache)))
+            cache[key] = matches
+    return matches
+
+
 def _ai_endpoint(which: int):
     def handler(team, query, body) -> Reply:
         start_ms, end_ms = _ai_range(team, query)
@@ -533,23 +561,21 @@ def _ai_endpoint(which: int):
             member = team.find_member(query["user"].strip())
             if member is None:
                 raise ApiError(400, "Some users are not in the team")
-        items = []
         first, last = (
             max(ms_to_day(start_ms), team.first_day),
             min(ms_to_day(end_ms), team.last_day),
         )
-        for day in reversed(list(daterange(first, last))):
-            for item in _ai_day(team, day)[which]:
-                if start_ms <= item["_ts"] <= end_ms and (member is None or item["userId"] == member.user_id):
-                    items.append({k: v for k, v in item.items() if k != "_ts"})
-        lo, hi, _ = pagination(page, size, len(items))
+        days = [_ai_day(team, day)[which] for day in reversed(list(daterange(first, last)))]
+        matches = _ai_matches(team, which, start_ms, end_ms, member, days)
+        lo, hi, _ = pagination(page, size, len(matches))
+        items = [{k: v for k, v in item.items() if k != "_ts"} for item in matches[lo:hi]]
         broken = (
             {"commitHash": "broken", "userEmail": None} if which == 0 else {"changeId": "broken", "source": 7}
         )
         return Reply(
             {
-                "items": items[lo:hi],
-                "totalCount": len(items),
+                "items": items,
+                "totalCount": len(matches),
                 "page": page,
                 "pageSize": size,
             },
