@@ -41,3 +41,50 @@ def cached(org, version: str, name: str, parts, compute):
         value = compute()
         cache.set(key, value, TIMEOUT)
     return value
+
+
+# The two reads worth caching. Views and the post-sync warm-up both go through these, so
+# they share one key.
+
+
+def headline(org, version: str, start, end, *, member=None, model=None) -> dict:
+    from . import selectors
+
+    return cached(
+        org,
+        version,
+        "headline",
+        (start, end, getattr(member, "pk", None), model),
+        lambda: selectors.headline(org, start, end, member=member, model=model),
+    )
+
+
+def member_table_page(org, version: str, start, end, *, sort: str, number: int, page_size: int):
+    from . import selectors
+
+    return cached(
+        org,
+        version,
+        "member_table",
+        (start, end, sort, number, page_size),
+        lambda: selectors.member_usage_page(org, start, end, sort=sort, page=number, page_size=page_size),
+    )
+
+
+def warm_default_views(org, today) -> None:
+    """Compute what the dashboard's default view reads, right after a sync refreshed the data.
+
+    At 5,000 seats these two reads take ~250 ms cold; warming them here keeps the first view
+    after each hourly sync as fast as the rest (bench/dashboard_bench.py).
+    """
+    from datetime import timedelta
+
+    from . import tables
+    from .forms import DEFAULT_RANGE
+
+    start = today - timedelta(days=DEFAULT_RANGE - 1)
+    version = data_version(org)
+    headline(org, version, start, today)
+    member_table_page(
+        org, version, start, today, sort=tables.MEMBER_DEFAULT_SORT, number=1, page_size=tables.PAGE_SIZE
+    )

@@ -18,8 +18,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from koalr.accounts.tenancy import org_required
 
+from . import cache as analytics_cache
 from . import charts, selectors, tables
-from .cache import cached, data_version
+from .cache import data_version
 from .exports import csv_response
 from .forms import SeatPriceForm, apply_model, parse_range
 from .services_settings import update_seat_price
@@ -112,13 +113,7 @@ def _usage_context(request, *, member=None) -> dict:
     cumulative = [point for point in charts.cycle_to_date(full_series, anchor) if point[0] >= start]
     # The headline's distinct-active-members pass is the costliest read: cache it per data version.
     version = data_version(org)
-    head = cached(
-        org,
-        version,
-        "headline",
-        (start, end, getattr(member, "pk", None), model),
-        lambda: selectors.headline(org, start, end, member=member, model=model),
-    )
+    head = analytics_cache.headline(org, version, start, end, member=member, model=model)
     ai_code = selectors.ai_code_daily(org, start, end, member=member)
 
     has_data = any(row["active_users"] or row["usage_events"] or row["agent_requests"] for row in series)
@@ -206,14 +201,8 @@ def _member_table(request, filters, version) -> dict:
     )
     number = tables.page_number(request.GET.get("page"))
     org = request.organization
-    rows, total = cached(
-        org,
-        version,
-        "member_table",
-        (filters.start, filters.end, sort, number, tables.PAGE_SIZE),
-        lambda: selectors.member_usage_page(
-            org, filters.start, filters.end, sort=sort, page=number, page_size=tables.PAGE_SIZE
-        ),
+    rows, total = analytics_cache.member_table_page(
+        org, version, filters.start, filters.end, sort=sort, number=number, page_size=tables.PAGE_SIZE
     )
     return {
         "columns": tables.MEMBER_COLUMNS,

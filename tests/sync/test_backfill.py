@@ -231,3 +231,21 @@ def test_enterprise_streams_skipped_when_plan_lacks_them(org, make_team, make_co
     assert UsageEvent.objects.filter(organization=org).exists()
     conn.refresh_from_db()
     assert conn.stream_status == {"analytics": "unavailable", "ai_code": "unavailable"}
+
+
+def test_a_sync_warms_the_dashboards_default_view(org, synced):
+    """The first dashboard view after a sync is served from the cache the sync filled."""
+    from analytics.cache import cached, data_version
+    from analytics.forms import DEFAULT_RANGE
+
+    today = windows.today()
+    start = today - timedelta(days=DEFAULT_RANGE - 1)
+
+    def not_cached():
+        raise AssertionError("the default view's headline was not warmed")
+
+    head = cached(org, data_version(org), "headline", (start, today, None, None), not_cached)
+    assert head["ai_requests"]["value"] == sum(
+        r.agent_requests + r.chat_requests + r.composer_requests + r.cmdk_usages
+        for r in OrgDailyRollup.objects.filter(organization=org, day__range=(start, today))
+    )

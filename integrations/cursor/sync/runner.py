@@ -20,12 +20,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from analytics import services
+from analytics.cache import warm_default_views
 from analytics.rollups import refresh_rollups
 from integrations.cursor.client import CursorClient
 from integrations.locks import org_sync_lock
 from integrations.models import AuditLogEntry, Connection, SyncRun
+from koalr.accounts.models import Organization
 
-from . import messages
+from . import messages, windows
 from . import progress as p
 from .lanes import Lanes, RunFailed
 from .streams import stream_totals
@@ -132,6 +134,11 @@ class _Sync:
             services.refresh_member_activity(self.org_id, start, end)
         except Exception:
             logger.exception("cursor sync %s: refreshing rollups failed", self.run.pk)
+            return
+        try:  # the first dashboard view after a sync should not pay for the cold reads
+            warm_default_views(Organization.objects.get(pk=self.org_id), windows.today())
+        except Exception:
+            logger.exception("cursor sync %s: warming the dashboard cache failed", self.run.pk)
 
     def _succeed(self, incomplete: list[str], missing: list[str], lanes: Lanes) -> SyncRun:
         run = self.run
