@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections.abc import Iterator
 
 from django.db import connection
@@ -36,6 +37,19 @@ def org_sync_lock(organization_id: int) -> Iterator[bool]:
     else:
         with _local_lock(organization_id) as acquired:
             yield acquired
+
+
+@contextlib.contextmanager
+def wait_for_sync_lock(organization_id: int, timeout: float = 30.0, poll: float = 0.2) -> Iterator[bool]:
+    """Take the organization's sync lock, waiting up to `timeout` seconds for a running sync
+    to stop; yields whether it was taken. For work that must not overlap a sync's writes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with org_sync_lock(organization_id) as acquired:
+            if acquired or time.monotonic() >= deadline:
+                yield acquired
+                return
+        time.sleep(poll)
 
 
 def is_sync_locked(organization_id: int) -> bool:

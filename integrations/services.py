@@ -22,6 +22,7 @@ from .key_check import (  # noqa: F401  (re-exported: views and commands catch t
     check_key,
     key_format_problem,
 )
+from .locks import wait_for_sync_lock
 from .models import AuditLogEntry, Connection, Provider, SyncRun
 
 logger = logging.getLogger(__name__)
@@ -118,27 +119,32 @@ def analytics_models():
     ]
 
 
-@transaction.atomic
 def disconnect(connection: Connection, actor, *, keep_history: bool) -> int:
     """Stop syncing and delete the stored key; optionally delete the synced history.
 
-    Returns the number of history rows deleted.
+    Returns the number of history rows deleted. Cancelling comes first and is committed, so
+    a sync running in a worker sees it at its next progress save and stops; deleting the
+    history then waits for that sync to let go of the organization's lock, so it cannot
+    write rows back afterwards.
     """
     organization = connection.organization
+    with transaction.atomic():
+        SyncRun.objects.filter(organization=organization, status__in=SyncRun.ACTIVE_STATUSES).update(
+            status=SyncRun.Status.FAILED,
+            message="Cancelled: Cursor was disconnected.",
+            finished_at=timezone.now(),
+        )
+        Connection.objects.filter(organization=organization, pk=connection.pk).delete()
     deleted = 0
     if not keep_history:
-        for model in analytics_models():
-            deleted += model.objects.filter(organization=organization).delete()[0]
-    # A queued or running sync must not block the next connection's "Sync now"; the task
-    # itself stops when it finds its connection gone.
-    SyncRun.objects.filter(organization=organization, status__in=SyncRun.ACTIVE_STATUSES).update(
-        status=SyncRun.Status.FAILED,
-        message="Cancelled: Cursor was disconnected.",
-        finished_at=timezone.now(),
-    )
+        with wait_for_sync_lock(organization.pk) as stopped:
+            if not stopped:
+                logger.warning("Cursor disconnect org=%s: a sync still holds the lock", organization.pk)
+            with transaction.atomic():
+                for model in analytics_models():
+                    deleted += model.objects.filter(organization=organization).delete()[0]
     detail = "Kept the synced history." if keep_history else f"Deleted the synced history ({deleted} rows)."
     record(organization, actor, AuditLogEntry.Action.DISCONNECTED, detail, provider=connection.provider)
-    Connection.objects.filter(organization=organization, pk=connection.pk).delete()
     logger.info("Cursor disconnected org=%s keep_history=%s", organization.pk, keep_history)
     return deleted
 

@@ -86,7 +86,7 @@ class Lanes:
         self.notes: list[str] = []
         self._outcomes: dict[str, object] = {}
         self._lock = threading.Lock()
-        self._cancelled = threading.Event()
+        self._cancelled = progress.cancelled  # one event: a failed lane or an outside cancel
 
     def run(self) -> list[str]:
         """Run everything; returns the streams that ended unavailable or incomplete.

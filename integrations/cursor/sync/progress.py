@@ -48,6 +48,10 @@ class Progress:
         self._lock = threading.RLock()
         self._saved_at = 0.0
         run.progress = initial_progress()
+        # Set to stop every lane at its next unit: by a lane that failed, or when a save finds
+        # the run no longer running (cancelled from outside, e.g. Cursor was disconnected).
+        self.cancelled = threading.Event()
+        self.cancelled_from_outside = False
 
     def __getitem__(self, stream: str) -> dict:
         return self.run.progress[stream]
@@ -109,6 +113,12 @@ class Progress:
                 return
             self._saved_at = now
             # Only this column: status and window are written by the runner at fixed points.
-            SyncRun.objects.filter(pk=self.run.pk).update(progress=self.run.progress)
+            # Only while the run is running: a run someone cancelled is left as they left it.
+            updated = SyncRun.objects.filter(pk=self.run.pk, status=SyncRun.Status.RUNNING).update(
+                progress=self.run.progress
+            )
+            if not updated and not self.cancelled_from_outside:
+                self.cancelled_from_outside = True
+                self.cancelled.set()
             if self.callback is not None:
                 self.callback(self.run)

@@ -121,6 +121,12 @@ class _Sync:
             incomplete = lanes.run()
         except RunFailed as exc:
             failure = exc
+        if self.progress.cancelled_from_outside:
+            # Cancelled mid-run (Cursor disconnected): the canceller owns the run's status,
+            # the connection and whether history stays. Write nothing more.
+            logger.info("cursor sync %s: cancelled while running; stopped", run.pk)
+            run.refresh_from_db()
+            return run
         self._refresh_derived(run.window_start, run.window_end)
         if failure is not None:
             return self._fail(failure, lanes.skipped_records)
