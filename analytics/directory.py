@@ -9,6 +9,19 @@ from django.utils import timezone
 from .bulk import upsert
 from .models import CursorMember
 
+# Columns of a CursorMember upsert row, in order (the roster sync and the not-in-roster path).
+MEMBER_COLUMNS = [
+    "organization_id",
+    "email",
+    "cursor_user_id",
+    "name",
+    "role",
+    "is_removed",
+    "not_in_roster",
+    "created_at",
+    "updated_at",
+]
+
 
 def clip(value: str, limit: int) -> str:
     """Fit Cursor's free text into our column; Cursor documents no maximum lengths."""
@@ -41,17 +54,7 @@ class MemberDirectory:
             now = timezone.now()
             upsert(
                 CursorMember,
-                [
-                    "organization_id",
-                    "email",
-                    "cursor_user_id",
-                    "name",
-                    "role",
-                    "is_removed",
-                    "not_in_roster",
-                    "created_at",
-                    "updated_at",
-                ],
+                MEMBER_COLUMNS,
                 [(self.organization_id, e, "", "", "", False, True, now, now) for e in sorted(missing)],
                 conflict=["organization_id", "email"],
             )

@@ -22,7 +22,7 @@ from django.utils import timezone
 from integrations.cursor import records
 
 from .bulk import upsert
-from .directory import MemberDirectory, clip
+from .directory import MEMBER_COLUMNS, MemberDirectory, clip
 from .models import (
     AiChange,
     AiCommit,
@@ -62,17 +62,7 @@ def upsert_members(organization_id: int, members: Iterable[records.Member]) -> i
         return 0
     stored = upsert(
         CursorMember,
-        [
-            "organization_id",
-            "email",
-            "cursor_user_id",
-            "name",
-            "role",
-            "is_removed",
-            "not_in_roster",
-            "created_at",
-            "updated_at",
-        ],
+        MEMBER_COLUMNS,
         rows,
         conflict=["organization_id", "email"],
         update=["cursor_user_id", "name", "role", "is_removed", "not_in_roster", "updated_at"],

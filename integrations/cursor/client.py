@@ -17,11 +17,8 @@ Nothing here imports Django; defaults come from ``config.py`` lazily.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
-
-import httpx
 
 from .errors import CursorError, PlanRequired, UpstreamError
 from .http import (
@@ -46,7 +43,6 @@ from .parsing import (
     parse_usage_event,
     to_datetime,
 )
-from .ratelimit import RateLimiter
 from .records import (
     AiChange,
     AiCommit,
@@ -110,28 +106,10 @@ class CursorClient(CursorHttp):
     # 10,000 pages of 1,000 events is far more than any team produces in 30 days.
     max_pages = 10_000
 
-    def __init__(
-        self,
-        api_key: str,
-        *,
-        base_url: str | None = None,
-        timeout: float = 30.0,
-        max_retries: int = 5,
-        limiter: RateLimiter | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        transport: httpx.BaseTransport | None = None,
-        on_wait: Callable[[float, str], None] | None = None,
-    ) -> None:
-        super().__init__(
-            api_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            limiter=limiter,
-            sleep=sleep,
-            transport=transport,
-            on_wait=on_wait,
-        )
+    def __init__(self, api_key: str, **options) -> None:
+        """Options as `CursorHttp`: base_url, timeout, max_retries, limiter, sleep, transport,
+        on_wait."""
+        super().__init__(api_key, **options)
         self.skipped_records = 0  # malformed records skipped, each logged once
         self._etag_cache: dict[tuple, tuple[str, list[AnalyticsRow]]] = {}
 
