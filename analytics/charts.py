@@ -154,22 +154,23 @@ def cycle_to_date(series, anchor) -> list[tuple]:
     return out
 
 
+def _dollar_axes_layout(*, bottom: int, right_format: str | None = None, **extra) -> dict:
+    """Dollars on both y axes: bars on the left, a second series on the right."""
+    right = {"overlaying": "y", "side": "right", "rangemode": "tozero", "tickprefix": "$", "showgrid": False}
+    if right_format:
+        right["tickformat"] = right_format
+    return _layout(
+        yaxis={"gridcolor": "#e2e8f0", "rangemode": "tozero", "tickprefix": "$"},
+        yaxis2=right,
+        margin={"l": 56, "r": 56, "t": 8, "b": bottom},
+        **extra,
+    )
+
+
 def spend_figure(series, cumulative) -> dict:
     """Spend per day (bars) with the cycle-to-date total (line, right axis), in dollars."""
     days = _days(series)
-    fig = go.Figure(
-        layout=_layout(
-            yaxis={"gridcolor": "#e2e8f0", "rangemode": "tozero", "tickprefix": "$"},
-            yaxis2={
-                "overlaying": "y",
-                "side": "right",
-                "rangemode": "tozero",
-                "tickprefix": "$",
-                "showgrid": False,
-            },
-            margin={"l": 56, "r": 56, "t": 8, "b": 40},
-        )
-    )
+    fig = go.Figure(layout=_dollar_axes_layout(bottom=40))
     fig.add_trace(
         go.Bar(
             x=days,
@@ -261,19 +262,8 @@ def model_spend_figure(by_model) -> dict:
     """Spend per model (bars) and cost per request (markers, right axis), in dollars."""
     names = [m["model"] or "unknown" for m in by_model]
     fig = go.Figure(
-        layout=_layout(
-            hovermode="closest",
-            xaxis={"type": "category"},
-            yaxis={"gridcolor": "#e2e8f0", "rangemode": "tozero", "tickprefix": "$"},
-            yaxis2={
-                "overlaying": "y",
-                "side": "right",
-                "rangemode": "tozero",
-                "tickprefix": "$",
-                "tickformat": ",.3f",
-                "showgrid": False,
-            },
-            margin={"l": 56, "r": 56, "t": 8, "b": 60},
+        layout=_dollar_axes_layout(
+            bottom=60, right_format=",.3f", hovermode="closest", xaxis={"type": "category"}
         )
     )
     fig.add_trace(
