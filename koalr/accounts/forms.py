@@ -6,8 +6,9 @@ from django.contrib.auth import password_validation
 from .models import Membership
 
 
-class SignupForm(forms.Form):
-    email = forms.EmailField(label="Work email", widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+class NewAccountForm(forms.Form):
+    """The fields a person fills in to get an account: name and a new password."""
+
     first_name = forms.CharField(
         label="First name",
         max_length=150,
@@ -26,6 +27,12 @@ class SignupForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=password_validation.password_validators_help_text_html(),
     )
+
+
+class SignupForm(NewAccountForm):
+    field_order = ["email", "first_name", "last_name", "password", "organization_name"]
+
+    email = forms.EmailField(label="Work email", widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     organization_name = forms.CharField(
         label="Organization name",
         max_length=120,
@@ -34,25 +41,10 @@ class SignupForm(forms.Form):
     )
 
 
-class AcceptInviteForm(forms.Form):
-    first_name = forms.CharField(
-        label="First name",
-        max_length=150,
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
-    )
-    last_name = forms.CharField(
-        label="Last name",
-        max_length=150,
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
-    )
-    password = forms.CharField(
-        label="Choose a password",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=password_validation.password_validators_help_text_html(),
-    )
+class AcceptInviteForm(NewAccountForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["password"].label = "Choose a password"
 
 
 class InviteForm(forms.Form):
