@@ -9,10 +9,13 @@ versions simply age out. Keys always include the organization id.
 """
 
 import hashlib
+from datetime import timedelta
 
 from django.core.cache import cache
 from django.db import connection
 
+from . import selectors
+from .defaults import DEFAULT_RANGE_DAYS, MEMBER_DEFAULT_SORT, PAGE_SIZE
 from .models import CursorMember, OrgDailyRollup, SpendSnapshot
 
 TIMEOUT = 60 * 60 * 2
@@ -48,8 +51,6 @@ def cached(org, version: str, name: str, parts, compute):
 
 
 def headline(org, version: str, start, end, *, member=None, model=None) -> dict:
-    from . import selectors
-
     return cached(
         org,
         version,
@@ -60,8 +61,6 @@ def headline(org, version: str, start, end, *, member=None, model=None) -> dict:
 
 
 def member_table_page(org, version: str, start, end, *, sort: str, number: int, page_size: int):
-    from . import selectors
-
     return cached(
         org,
         version,
@@ -77,14 +76,7 @@ def warm_default_views(org, today) -> None:
     At 5,000 seats these two reads take ~250 ms cold; warming them here keeps the first view
     after each hourly sync as fast as the rest (bench/dashboard_bench.py).
     """
-    from datetime import timedelta
-
-    from . import tables
-    from .forms import DEFAULT_RANGE
-
-    start = today - timedelta(days=DEFAULT_RANGE - 1)
+    start = today - timedelta(days=DEFAULT_RANGE_DAYS - 1)
     version = data_version(org)
     headline(org, version, start, today)
-    member_table_page(
-        org, version, start, today, sort=tables.MEMBER_DEFAULT_SORT, number=1, page_size=tables.PAGE_SIZE
-    )
+    member_table_page(org, version, start, today, sort=MEMBER_DEFAULT_SORT, number=1, page_size=PAGE_SIZE)

@@ -77,7 +77,8 @@ def seed(org, end) -> None:
     """Everything set-based in SQL: members, daily rows, events, spend, then rollups."""
     from django.db import connection, transaction
 
-    from analytics.rollups import refresh_rollups
+    from analytics.models import Tool
+    from analytics.services import refresh_after_sync
 
     start = end - timedelta(days=DAYS - 1)
     cycle_start = datetime(end.year, end.month, 1, tzinfo=UTC)
@@ -178,7 +179,7 @@ def seed(org, end) -> None:
             cursor.execute(sql, params)
             print(f"  {label}: {cursor.rowcount:,} rows in {time.perf_counter() - t:.1f}s", flush=True)
     t = time.perf_counter()
-    refresh_rollups(org_id, start, end)
+    refresh_after_sync(org_id, Tool.CURSOR, start, end)
     print(f"  rollups in {time.perf_counter() - t:.1f}s", flush=True)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")

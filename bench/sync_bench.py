@@ -149,8 +149,7 @@ def main() -> None:
 
         return wrapper
 
-    runner.refresh_rollups = timed(runner.refresh_rollups)
-    runner.services.refresh_member_activity = timed(runner.services.refresh_member_activity)
+    runner.refresh_after_sync = timed(runner.refresh_after_sync)
 
     def on_progress(r):
         now = time.perf_counter()

@@ -49,6 +49,29 @@ def cursor_connection(organization) -> Connection | None:
     return Connection.objects.filter(organization=organization, provider=Provider.CURSOR).first()
 
 
+def connection_status(org) -> dict:
+    """The Cursor connection's state for the dashboard's empty and partial states, and the
+    latest sync run while one is under way (two queries at most)."""
+    conn = (
+        Connection.objects.filter(organization=org, provider=Provider.CURSOR)
+        .only("id", "status", "last_synced_at", "capabilities", "last_error")
+        .first()
+    )
+    run = None
+    if conn is not None and conn.status in (Connection.Status.PENDING, Connection.Status.SYNCING):
+        run = SyncRun.objects.filter(organization=org, connection=conn).order_by("-created_at", "-pk").first()
+    return {
+        "connection": conn,
+        "connected": conn is not None,
+        "status": conn.status if conn else None,
+        "syncing": bool(conn and conn.status in (Connection.Status.PENDING, Connection.Status.SYNCING)),
+        "key_rejected": bool(conn and conn.status == Connection.Status.KEY_REJECTED),
+        "failing": bool(conn and conn.status == Connection.Status.FAILING),
+        "run": run,
+        "percent": run.percent if run else 0,
+    }
+
+
 @dataclass(frozen=True)
 class Coverage:
     first_day: date | None

@@ -40,8 +40,10 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "koalr.accounts",
-    "integrations",
+    "people",
     "analytics",
+    "integrations",
+    "web",
 ]
 
 MIDDLEWARE = [

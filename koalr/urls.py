@@ -13,7 +13,7 @@ urlpatterns = [
     path("accounts/", include("koalr.accounts.urls")),
     path("settings/integrations/", include("integrations.urls")),
     path("settings/api-tokens/", include("analytics.api.token_urls")),
-    path("ai-analytics/", include("analytics.urls")),
+    path("ai-analytics/", include("web.urls")),
     path("api/v1/", include("analytics.api.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

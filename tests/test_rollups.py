@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from analytics.models import DailyUsage, MemberDailyRollup, ModelDailyRollup, OrgDailyRollup, UsageEvent
-from analytics.rollups import refresh_rollups
+from analytics.services.rollups import refresh_rollups
 from tests.fixtures.analytics_data import seed_usage
 
 

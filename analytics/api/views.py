@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
-from analytics.selectors_metering import usage_metering
+from analytics.selectors.metering import usage_metering
 
 from . import params, selectors, services
 from .base import ADMIN_ERRORS, BAD_PARAMS, COMMON_ERRORS, ORG, OrgAPIView, error_response

@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from analytics.models import CursorMember, DailyUsage, SpendSnapshot, UsageEvent
-from analytics.rollups import refresh_rollups
+from analytics.models import CursorMember, DailyUsage, SpendSnapshot, Tool, UsageEvent
+from analytics.services import refresh_after_sync
 from integrations.models import Connection, SyncRun
 from tests.fixtures.analytics_data import CursorMemberFactory, DailyUsageFactory, UsageEventFactory
 
@@ -63,7 +63,7 @@ def test_member_never_receives_other_members_rows_or_spend(acme, member_client, 
     mine = CursorMemberFactory(organization=acme[0].organization, email=member_user.email)
     UsageEventFactory(organization=mine.organization, member=mine, charged_cents=Decimal("777.00"))
     org = mine.organization
-    refresh_rollups(org.pk, today(), today())
+    refresh_after_sync(org.pk, Tool.CURSOR, today(), today())
     others = CursorMember.objects.filter(organization=org).exclude(pk=mine.pk)
     snapshots = SpendSnapshot.objects.filter(organization=org).exclude(member=mine)
 
@@ -295,7 +295,7 @@ def test_my_usage_matches_email_case_insensitively_and_shows_own_figures(acme, m
         DailyUsageFactory(
             organization=org, member=mine, day=today() - timedelta(days=offset), agent_requests=offset + 2
         )
-    refresh_rollups(org.pk, today() - timedelta(days=2), today())
+    refresh_after_sync(org.pk, Tool.CURSOR, today() - timedelta(days=2), today())
     html = member_client.get("/ai-analytics/me/?range=7").content.decode()
     assert stat_value(html, "ai_requests") == "9"  # 2 + 3 + 4, nobody else's
     assert stat_value(html, "active_days") == "3"
@@ -345,7 +345,7 @@ def test_cached_figures_follow_a_rollup_refresh(acme, admin_client):
     before = stat_value(admin_client.get(url).content.decode(), "ai_requests")
     assert stat_value(admin_client.get(url).content.decode(), "ai_requests") == before  # served from cache
     DailyUsage.objects.filter(organization=org, day=today()).update(agent_requests=1000)
-    refresh_rollups(org.pk, today(), today())
+    refresh_after_sync(org.pk, Tool.CURSOR, today(), today())
     html = admin_client.get(url).content.decode()
     daily = DailyUsage.objects.filter(organization=org, day__range=(today() - timedelta(days=6), today()))
     expected = sum(d.agent_requests + d.chat_requests + d.composer_requests + d.cmdk_usages for d in daily)

@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 
 from analytics.models import CursorMember, DailyUsage, SpendSnapshot, UsageEvent
-from analytics.tables import MEMBER_COLUMNS, SPEND_COLUMNS
 from koalr.accounts.models import Organization
 from tests.fixtures.analytics_data import seed_usage
+from web.tables import MEMBER_COLUMNS, SPEND_COLUMNS
 
 from .conftest import csv_rows
 

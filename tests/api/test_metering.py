@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from analytics.models import UsageEvent
-from analytics.selectors_metering import usage_metering
+from analytics.selectors.metering import usage_metering
 from tests.fixtures.analytics_data import seed_usage
 
 from .conftest import ADMINS_ONLY, EVERY_MEMBER
@@ -113,9 +113,26 @@ def test_range_without_events_has_no_records(seeded_org, admin_client):
     assert body == {"count": 0, "next": None, "previous": None, "results": []}
 
 
-def test_selector_unions_every_registered_product(metered, monkeypatch):
-    # The record shape lets another AI tool join later: register a second source.
-    from analytics import selectors_metering
+def test_selector_unions_every_tool_with_tool_day_facts(metered):
+    # Another AI tool joins by writing ToolDay rows: its records appear beside Cursor's.
+    from analytics.models import Tool, ToolDay
+    from people.services import people_for_emails
+
+    org, start, end = metered
+    person_id = people_for_emails(org.pk, ["dana@acme.test"])["dana@acme.test"]
+    ToolDay.objects.create(
+        organization=org, tool=Tool.CLAUDE_CODE, person_id=person_id, day=start, billed_requests=3
+    )
+    records = usage_metering(org, start, end, grain="month")
+    assert {r["product"] for r in records} == {"cursor", "claude_code"}
+    claude = [r for r in records if r["product"] == "claude_code"]
+    assert [r["metrics"]["usage_events"] for r in claude] == [3]
+    assert claude[0]["metrics"]["active_users"] == 1
+
+
+def test_selector_unions_every_registered_model_source(metered, monkeypatch):
+    # Groups only a tool's own tables know (model, kind) come from that tool's source.
+    from analytics.selectors import metering as selectors_metering
 
     org, start, end = metered
 
@@ -126,15 +143,14 @@ def test_selector_unions_every_registered_product(metered, monkeypatch):
                 "period": start,
                 "product": "claude_code",
                 "group_by": group_by,
-                "key": None,
+                "key": "claude-sonnet",
                 "metrics": {"usage_events": 1},
             }
         ]
 
     monkeypatch.setitem(selectors_metering.METERING_SOURCES, "claude_code", other_tool)
-    records = usage_metering(org, start, end, grain="month")
-    products = {r["product"] for r in records}
-    assert products == {"cursor", "claude_code"}
+    records = usage_metering(org, start, end, grain="month", group_by="model")
+    assert {r["product"] for r in records} == {"cursor", "claude_code"}
 
 
 def test_selector_refuses_unknown_grain_or_group(seeded_org):

@@ -6,7 +6,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from analytics.rollups import refresh_rollups
+from analytics.models import Tool
+from analytics.services import refresh_after_sync
 from integrations.models import SyncRun
 from tests.fixtures.analytics_data import (
     CursorMemberFactory,
@@ -39,7 +40,7 @@ def add_members(org, *, count, days, end):
                 timestamp=datetime(day.year, day.month, day.day, 12, tzinfo=UTC),
                 model=f"model-{i % 3}",
             )
-    refresh_rollups(org.pk, start, end)
+    refresh_after_sync(org.pk, Tool.CURSOR, start, end)
 
 
 def queries_for(client, endpoint, start, end):

@@ -236,7 +236,7 @@ def test_enterprise_streams_skipped_when_plan_lacks_them(org, make_team, make_co
 def test_a_sync_warms_the_dashboards_default_view(org, synced):
     """The first dashboard view after a sync is served from the cache the sync filled."""
     from analytics.cache import cached, data_version
-    from analytics.forms import DEFAULT_RANGE
+    from analytics.defaults import DEFAULT_RANGE_DAYS as DEFAULT_RANGE
 
     today = windows.today()
     start = today - timedelta(days=DEFAULT_RANGE - 1)

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from django.db.models import Sum
 
-from analytics import bulk, services, usage_events
+from analytics import services
 from analytics.models import (
     AiChange,
     AiCommit,
@@ -20,7 +20,8 @@ from analytics.models import (
     TeamAnalytics,
     UsageEvent,
 )
-from analytics.rollups import refresh_rollups
+from analytics.services import bulk, usage_events
+from analytics.services.rollups import refresh_rollups
 from integrations.cursor import records
 
 from .records import at, daily, event, member, spend

@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.db.models import Count, Sum
 
 from analytics.models import DailyUsage, UsageEvent
-from analytics.services import DAILY_COUNTERS
+from analytics.services.cursor import DAILY_USAGE_COUNTERS as DAILY_COUNTERS
 
 
 def _camel(name: str) -> str:

@@ -19,13 +19,11 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
-from analytics import services
-from analytics.cache import warm_default_views
-from analytics.rollups import refresh_rollups
+from analytics.models import Tool
+from analytics.services import refresh_after_sync
 from integrations.cursor.client import CursorClient
 from integrations.locks import org_sync_lock
 from integrations.models import AuditLogEntry, Connection, SyncRun
-from koalr.accounts.models import Organization
 
 from . import messages, windows
 from . import progress as p
@@ -134,17 +132,12 @@ class _Sync:
         return self._succeed(incomplete, missing, lanes)
 
     def _refresh_derived(self, start: date, end: date) -> None:
-        """Rollups and first/last seen for the window, also after a failure (batches stored so far)."""
+        """Rollups, first/last seen and ToolDay for the window, also after a failure (batches
+        stored so far); then the dashboard's default view is warmed."""
         try:
-            refresh_rollups(self.org_id, start, end)
-            services.refresh_member_activity(self.org_id, start, end)
+            refresh_after_sync(self.org_id, Tool.CURSOR, start, end, today=windows.today())
         except Exception:
             logger.exception("cursor sync %s: refreshing rollups failed", self.run.pk)
-            return
-        try:  # the first dashboard view after a sync should not pay for the cold reads
-            warm_default_views(Organization.objects.get(pk=self.org_id), windows.today())
-        except Exception:
-            logger.exception("cursor sync %s: warming the dashboard cache failed", self.run.pk)
 
     def _succeed(self, incomplete: list[str], missing: list[str], lanes: Lanes) -> SyncRun:
         run = self.run

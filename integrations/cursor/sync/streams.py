@@ -21,7 +21,7 @@ from datetime import date
 from django.utils import timezone
 
 from analytics import services
-from analytics.bulk import BATCH_SIZE
+from analytics.services import BATCH_SIZE
 from integrations.cursor.client import ANALYTICS_TEAM_METRICS, MAX_WINDOW_DAYS, CursorClient, day_windows
 from integrations.cursor.errors import RateLimited, UpstreamError
 

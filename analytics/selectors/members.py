@@ -14,9 +14,8 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import Count
 
-from .models import CursorMember, MemberDailyRollup, SpendSnapshot
+from ..models import CursorMember, MemberDailyRollup, SpendSnapshot
 
-ZERO = Decimal(0)
 MEMBER_COUNTERS = (
     "agent_requests",
     "chat_requests",

@@ -6,6 +6,8 @@ table shows (every row across pages, in the same order: both sort in the databas
 
 from django.core.paginator import Paginator
 
+from analytics.defaults import PAGE_SIZE
+
 from .templatetags.analytics_format import cell_text
 
 # (row key, header, kind) — kinds are formatted by analytics_format.cell_text.
@@ -24,7 +26,6 @@ MEMBER_COLUMNS = [
     ("spend_cents", "Spend in range ($)", "cents"),
     ("cycle_spend_cents", "Spend cycle to date ($)", "cents"),
 ]
-MEMBER_DEFAULT_SORT = "-active_days"
 # The top model is picked per page, after sorting, so it is not a sort key.
 MEMBER_UNSORTABLE = frozenset({"top_model"})
 
@@ -40,7 +41,6 @@ SPEND_COLUMNS = [
     ("last_active", "Last active", "date"),
 ]
 SPEND_DEFAULT_SORT = "-overall_spend_cents"
-PAGE_SIZE = 50
 
 
 def clean_sort(requested: str | None, columns, default: str, unsortable=frozenset()) -> str:

@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 from django.utils.html import json_script
 from plotly.utils import PlotlyJSONEncoder
 
-from .selectors_spend import cycle_start_for
+from analytics.selectors.spend import cycle_start_for
 
 PALETTE = ["#4f46e5", "#0ea5e9", "#10b981", "#f59e0b", "#ef4444", "#8b5cf6", "#14b8a6", "#64748b"]
 REQUEST_KINDS = [

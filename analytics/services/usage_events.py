@@ -18,11 +18,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from django.db import connection
 
-from integrations.cursor import records
-
+from ..models import UsageEvent
 from .bulk import insert_new, upsert
 from .directory import MemberDirectory, clip
-from .models import UsageEvent
 
 EVENT_COLUMNS = [
     "organization_id", "member_id", "fingerprint", "timestamp", "day", "model", "kind", "max_mode",
@@ -35,7 +33,7 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MILLISECOND = timedelta(milliseconds=1)
 
 
-def event_content(e: records.UsageEvent) -> str:
+def event_content(e) -> str:
     """Canonical text of everything Cursor says about an event.
 
     Decimals are normalized so ``2`` and ``2.0`` agree; the timestamp is epoch milliseconds.
@@ -74,7 +72,7 @@ class EventFingerprinter:
     def __init__(self):
         self._seen: Counter[bytes] = Counter()
 
-    def __call__(self, e: records.UsageEvent) -> str:
+    def __call__(self, e) -> str:
         digest = hashlib.sha256(event_content(e).encode()).digest()
         ordinal = self._seen[digest]
         self._seen[digest] = ordinal + 1
@@ -129,7 +127,7 @@ class EventWriter:
     def __exit__(self, exc_type, exc, tb) -> None:
         self.close(raise_errors=exc_type is None)
 
-    def write_day(self, day: date, events: Iterable[records.UsageEvent], *, reconcile: bool = False) -> int:
+    def write_day(self, day: date, events: Iterable, *, reconcile: bool = False) -> int:
         """Store every event Cursor served for ``day``; returns how many were fetched.
 
         With ``reconcile``, events stored earlier for that day that Cursor no longer serves are
@@ -207,7 +205,7 @@ class EventWriter:
         else:
             self._flush(item)
 
-    def _row(self, e: records.UsageEvent, fp: str) -> tuple:
+    def _row(self, e, fp: str) -> tuple:
         # member_id is resolved in _flush, once per batch.
         ts = e.timestamp
         return (

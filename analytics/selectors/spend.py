@@ -7,15 +7,14 @@ from the daily rollups (usage events' charged cents).
 
 import calendar
 from datetime import UTC, date, timedelta
-from decimal import Decimal
 
 from django.db.models import Count, F, Max, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.utils import timezone
 
-from .models import CursorMember, ModelDailyRollup, OrgDailyRollup, SpendSnapshot
+from ..models import CursorMember, ModelDailyRollup, OrgDailyRollup, SpendSnapshot
+from .fields import ZERO
 
-ZERO = Decimal(0)
 IDLE_WINDOWS = (14, 30)
 TOP_SPENDERS = 10
 

@@ -6,10 +6,11 @@ latest seat count, one distinct-active-members pass): a constant four queries at
 
 from datetime import date, timedelta
 
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Q, Sum
 
-from .models import MemberDailyRollup, ModelDailyRollup, OrgDailyRollup, UsageEvent
-from .selectors import DAILY_FIELDS, DECIMAL_FIELDS, EVENT_FIELDS, ZERO, _pk
+from ..models import MemberDailyRollup, ModelDailyRollup, OrgDailyRollup, Tool, UsageEvent
+from .activity import active_person_days, distinct_active
+from .fields import DAILY_FIELDS, EVENT_FIELDS, EVENT_SOURCES, pk, zero
 
 
 def previous_period(start: date, end: date) -> tuple[date, date]:
@@ -44,13 +45,9 @@ def _model_period_sums(org, start, end, prev_start, member, model) -> dict:
         sources = {f: f for f in EVENT_FIELDS}
     else:
         qs = UsageEvent.objects.filter(
-            organization=org, member=_pk(member), model=model, day__range=(prev_start, end)
+            organization=org, member=pk(member), model=model, day__range=(prev_start, end)
         )
-        sources = {
-            "usage_events": None,
-            "request_cost_units": "requests_costs",
-            "spend_cents": "charged_cents",
-        }
+        sources = EVENT_SOURCES
     aggregates = {}
     for field, source in sources.items():
         for prefix, window in (("cur", Q(day__gte=start)), ("prev", Q(day__lt=start))):
@@ -70,51 +67,38 @@ def _period_sums(org, start, end, prev_start, member, model):
         aggregates[f"prev_{field}"] = Sum(field, filter=Q(day__lt=start))
     if member is None:
         qs = OrgDailyRollup.objects.filter(organization=org, day__range=(prev_start, end))
-        aggregates["cur_active"] = Sum("active_users", filter=Q(day__gte=start))
-        aggregates["prev_active"] = Sum("active_users", filter=Q(day__lt=start))
     else:
         qs = MemberDailyRollup.objects.filter(
-            organization=org, member=_pk(member), day__range=(prev_start, end)
+            organization=org, member=pk(member), day__range=(prev_start, end)
         )
         aggregates["cur_active"] = Count("id", filter=Q(day__gte=start, is_active=True))
         aggregates["prev_active"] = Count("id", filter=Q(day__lt=start, is_active=True))
     sums = qs.aggregate(**aggregates)
+    if member is None:  # people active per day: the tool-neutral facts
+        sums["cur_active"], sums["prev_active"] = active_person_days(
+            org, start, end, prev_start, tool=Tool.CURSOR
+        )
     if model:
         sums.update(_model_period_sums(org, start, end, prev_start, member, model))
     period = {"cur": {}, "prev": {}}
     for key, value in sums.items():
         prefix, field = key.split("_", 1)
-        default = ZERO if field in DECIMAL_FIELDS else 0
-        period[prefix][field] = value if value is not None else default
+        period[prefix][field] = value if value is not None else zero(field)
     return period["cur"], period["prev"]
 
 
 def _distinct_active(org, start, end, prev_start, prev_end) -> dict:
-    """Distinct active members over the range, the last 7 and the last 30 days of it, for
-    the period and the previous one, in one query.
-
-    A member is active in [a, b] when their last active day on or before b is on or after
-    a; so one pass grouping each member's last active day (before `end` and before
-    `prev_end`) answers all six windows.
-    """
+    """Distinct active people over the range, the last 7 and the last 30 days of it, for
+    the period and the previous one (one query over ToolDay)."""
     windows = {
-        "cur_range": ("last", start),
-        "cur_wau": ("last", end - timedelta(days=6)),
-        "cur_mau": ("last", end - timedelta(days=29)),
-        "prev_range": ("last_prev", prev_start),
-        "prev_wau": ("last_prev", prev_end - timedelta(days=6)),
-        "prev_mau": ("last_prev", prev_end - timedelta(days=29)),
+        "cur_range": (start, end),
+        "cur_wau": (end - timedelta(days=6), end),
+        "cur_mau": (end - timedelta(days=29), end),
+        "prev_range": (prev_start, prev_end),
+        "prev_wau": (prev_end - timedelta(days=6), prev_end),
+        "prev_mau": (prev_end - timedelta(days=29), prev_end),
     }
-    low = min(a for _, a in windows.values())
-    per_member = (
-        MemberDailyRollup.objects.filter(organization=org, is_active=True, day__range=(low, end))
-        .values("member_id")
-        .annotate(last=Max("day"), last_prev=Max("day", filter=Q(day__lte=prev_end)))
-        .order_by()
-    )
-    return per_member.aggregate(
-        **{name: Count("member_id", filter=Q(**{f"{col}__gte": a})) for name, (col, a) in windows.items()}
-    )
+    return distinct_active(org, windows, tool=Tool.CURSOR)
 
 
 def current_seats(org, end: date) -> int:

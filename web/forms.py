@@ -10,10 +10,8 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 
-PRESET_RANGES = (7, 30, 90)
-DEFAULT_RANGE = 30
-MAX_RANGE_DAYS = 366
-EARLIEST_DAY = date(2023, 1, 1)
+from analytics.defaults import DEFAULT_RANGE_DAYS as DEFAULT_RANGE
+from analytics.defaults import EARLIEST_DAY, MAX_RANGE_DAYS, PRESET_RANGES
 
 
 @dataclass

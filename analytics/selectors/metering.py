@@ -2,12 +2,13 @@
 
 A record is `{period, product, group_by, key, metrics}` with metrics
 `{usage_events, request_cost_units, tokens {input, output, cache_read, cache_write},
-cost_cents, active_users}`. Each product contributes a source function with the same
-signature (`METERING_SOURCES`); `usage_metering` unions them, so GitHub Copilot or Claude
-Code data can be added later without changing the API's shape.
+cost_cents, active_users}`. The organization-wide and per-user records of every tool come
+from the tool-neutral ToolDay facts (product = tool); groups only a tool's own tables know
+(model, billing kind) come from that tool's source in `METERING_SOURCES`. A new tool that
+writes ToolDay rows shows up without changing the API's shape.
 
-Metering counts billed requests (usage events): `active_users` is the number of distinct
-members with at least one usage event in the period and group. Periods without events
+Metering counts billed requests (Cursor's usage events): `active_users` is the number of
+distinct people with at least one billed request in the period and group. Periods without events
 produce no record. Every query here is scoped by organization in its WHERE clause.
 """
 
@@ -17,7 +18,7 @@ from datetime import date
 from django.db.models import Count, DateField, F, Sum
 from django.db.models.functions import TruncMonth, TruncWeek
 
-from .models import MemberDailyRollup, ModelDailyRollup, UsageEvent
+from ..models import ModelDailyRollup, Tool, ToolDay, UsageEvent
 
 GRAINS = ("day", "week", "month")
 GROUPS = ("user", "model", "kind")
@@ -34,6 +35,18 @@ _SUMMED = [
 ]
 
 
+# The same metrics as ToolDay columns.
+_TOOL_DAY_SUMMED = [
+    ("usage_events", "billed_requests"),
+    ("request_cost_units", "request_units"),
+    ("input", "input_tokens"),
+    ("output", "output_tokens"),
+    ("cache_read", "cache_read_tokens"),
+    ("cache_write", "cache_write_tokens"),
+    ("cost_cents", "cost_cents"),
+]
+
+
 def _period(grain: str):
     if grain == "day":
         return F("day")
@@ -41,8 +54,8 @@ def _period(grain: str):
     return trunc("day", output_field=DateField())
 
 
-def _sums():
-    return {f"m_{name}": Sum(column) for name, column in _SUMMED}
+def _sums(columns=_SUMMED):
+    return {f"m_{name}": Sum(column) for name, column in columns}
 
 
 def _record(product, group_by, row, active_users) -> dict:
@@ -69,22 +82,25 @@ def _record(product, group_by, row, active_users) -> dict:
     }
 
 
-def cursor_metering(organization, start: date, end: date, *, grain: str, group_by: str | None) -> list[dict]:
-    period = _period(grain)
-    if group_by in (None, "user"):
-        # One query: member-day rollups that carry events give both sums and distinct members.
-        rows = MemberDailyRollup.objects.filter(
-            organization=organization, day__range=(start, end), usage_events__gt=0
-        ).annotate(period=period)
-        keys = ["period"]
-        if group_by == "user":
-            rows = rows.annotate(key=F("member__email"))
-            keys.append("key")
-        rows = rows.values(*keys).annotate(**_sums(), active=Count("member_id", distinct=True))
-        return [_record("cursor", group_by, row, row["active"]) for row in rows.order_by(*keys)]
+def person_metering(organization, start: date, end: date, *, grain: str, by_user: bool) -> list[dict]:
+    """Every tool's records for the whole organization or per person, from ToolDay: the
+    person-days that carry billed requests give both the sums and the distinct people."""
+    rows = ToolDay.objects.filter(
+        organization=organization, day__range=(start, end), billed_requests__gt=0
+    ).annotate(period=_period(grain))
+    keys = ["period", "tool"]
+    if by_user:
+        rows = rows.annotate(key=F("person__primary_email"))
+        keys.append("key")
+    rows = rows.values(*keys).annotate(**_sums(_TOOL_DAY_SUMMED), active=Count("person_id", distinct=True))
+    group_by = "user" if by_user else None
+    return [_record(row["tool"], group_by, row, row["active"]) for row in rows.order_by(*keys)]
 
-    # By model or billing kind: sums from the model rollup, distinct members from the events
-    # (a per-day distinct count cannot be added up into a per-week one).
+
+def cursor_model_metering(organization, start: date, end: date, *, grain: str, group_by: str) -> list[dict]:
+    """Cursor's records by model or billing kind: sums from the model rollup, distinct members
+    from the events (a per-day distinct count cannot be added up into a per-week one)."""
+    period = _period(grain)
     column = {"model": "model", "kind": "kind"}[group_by]
     sums = (
         ModelDailyRollup.objects.filter(organization=organization, day__range=(start, end))
@@ -100,11 +116,14 @@ def cursor_metering(organization, start: date, end: date, *, grain: str, group_b
         .annotate(active=Count("member_id", distinct=True))
     )
     active = {(u["period"], u["key"]): u["active"] for u in users}
-    return [_record("cursor", group_by, row, active.get((row["period"], row["key"]), 0)) for row in sums]
+    return [
+        _record(Tool.CURSOR.value, group_by, row, active.get((row["period"], row["key"]), 0)) for row in sums
+    ]
 
 
+# Per tool, the records for the groups only that tool's own tables know (model, kind).
 MeteringSource = Callable[..., list[dict]]
-METERING_SOURCES: dict[str, MeteringSource] = {"cursor": cursor_metering}
+METERING_SOURCES: dict[str, MeteringSource] = {Tool.CURSOR.value: cursor_model_metering}
 
 
 def usage_metering(organization, start: date, end: date, *, grain: str = "day", group_by=None) -> list[dict]:
@@ -113,8 +132,11 @@ def usage_metering(organization, start: date, end: date, *, grain: str = "day", 
         raise ValueError(f"grain must be one of {', '.join(GRAINS)}")
     if group_by is not None and group_by not in GROUPS:
         raise ValueError(f"group_by must be one of {', '.join(GROUPS)}")
-    records = []
-    for source in METERING_SOURCES.values():
-        records.extend(source(organization, start, end, grain=grain, group_by=group_by))
+    if group_by in (None, "user"):
+        records = person_metering(organization, start, end, grain=grain, by_user=group_by == "user")
+    else:
+        records = []
+        for source in METERING_SOURCES.values():
+            records.extend(source(organization, start, end, grain=grain, group_by=group_by))
     records.sort(key=lambda r: (r["period"], r["product"], r["key"] or ""))
     return records

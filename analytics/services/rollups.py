@@ -11,10 +11,10 @@ from datetime import date
 
 from django.db import connection, transaction
 
-from .models import CursorMember, MemberDailyRollup, ModelDailyRollup, OrgDailyRollup
+from ..models import CursorMember, MemberDailyRollup, ModelDailyRollup, OrgDailyRollup
 
 # (rollup column, DailyUsage source column) for the counters that come from daily usage.
-DAILY_COUNTERS = [
+ROLLUP_FROM_DAILY_USAGE = [
     ("agent_requests", "agent_requests"),
     ("chat_requests", "chat_requests"),
     ("composer_requests", "composer_requests"),
@@ -39,13 +39,13 @@ EVENT_COUNTERS = [
     ("cache_write_tokens", "SUM(cache_write_tokens)"),
     ("spend_cents", "SUM(charged_cents)"),
 ]
-COUNTER_COLUMNS = [c for c, _ in DAILY_COUNTERS] + [c for c, _ in EVENT_COUNTERS]
+COUNTER_COLUMNS = [c for c, _ in ROLLUP_FROM_DAILY_USAGE] + [c for c, _ in EVENT_COUNTERS]
 
 
 def _member_rollup_sql() -> str:
-    daily_cols = ", ".join(f"{src} AS {col}" for col, src in DAILY_COUNTERS)
+    daily_cols = ", ".join(f"{src} AS {col}" for col, src in ROLLUP_FROM_DAILY_USAGE)
     zero_events = ", ".join(f"0 AS {col}" for col, _ in EVENT_COUNTERS)
-    zero_daily = ", ".join(f"0 AS {col}" for col, _ in DAILY_COUNTERS)
+    zero_daily = ", ".join(f"0 AS {col}" for col, _ in ROLLUP_FROM_DAILY_USAGE)
     event_cols = ", ".join(f"{agg} AS {col}" for col, agg in EVENT_COUNTERS)
     sums = ", ".join(f"SUM({col})" for col in COUNTER_COLUMNS)
     return f"""

@@ -6,8 +6,8 @@ from collections.abc import Iterable
 
 from django.utils import timezone
 
+from ..models import CursorMember
 from .bulk import upsert
-from .models import CursorMember
 
 # Columns of a CursorMember upsert row, in order (the roster sync and the not-in-roster path).
 MEMBER_COLUMNS = [

@@ -5,8 +5,9 @@ query filters on it. Writes are batched upserts (analytics.bulk) keyed on the mo
 constraints, so running the same sync twice, or finishing a sync a killed worker started,
 leaves exactly the rows one clean run would.
 
-Inputs are the Cursor client's normalized records (integrations.cursor.records): emails are
-lowercase, days UTC dates, money Decimal.
+Inputs are normalized Cursor records, read by attribute (the Cursor client's frozen
+dataclasses; this layer does not import the client): emails are lowercase, days UTC dates,
+money Decimal. Each function's docstring names what it reads.
 """
 
 from __future__ import annotations
@@ -19,11 +20,7 @@ from decimal import Decimal
 from django.db import connection
 from django.utils import timezone
 
-from integrations.cursor import records
-
-from .bulk import upsert
-from .directory import MEMBER_COLUMNS, MemberDirectory, clip
-from .models import (
+from ..models import (
     AiChange,
     AiCommit,
     CursorMember,
@@ -32,21 +29,13 @@ from .models import (
     SpendSnapshot,
     TeamAnalytics,
 )
-
-# Usage events live in their own module (fingerprints, streaming writer); re-exported here so
-# callers have one place for every write.
-from .usage_events import EventFingerprinter, EventWriter, event_content, has_events_on  # noqa: E402
-
-__all__ = [
-    "EventFingerprinter", "EventWriter", "MemberDirectory", "event_content", "has_events_on",
-    "refresh_member_activity", "upsert_ai_changes", "upsert_ai_commits", "upsert_daily_usage",
-    "upsert_members", "upsert_spend", "upsert_team_analytics",
-]  # fmt: skip
+from .bulk import upsert
+from .directory import MEMBER_COLUMNS, MemberDirectory, clip
 
 logger = logging.getLogger(__name__)
 
 
-def upsert_members(organization_id: int, members: Iterable[records.Member]) -> int:
+def upsert_members(organization_id: int, members: Iterable) -> int:
     """Store the /teams/members roster. People missing from it are flagged ``not_in_roster``.
 
     Removed members stay on Cursor's roster with isRemoved, so they keep their history here too.
@@ -76,14 +65,14 @@ def upsert_members(organization_id: int, members: Iterable[records.Member]) -> i
     return stored
 
 
-DAILY_COUNTERS = [
+DAILY_USAGE_COUNTERS = [
     "total_lines_added", "total_lines_deleted", "accepted_lines_added", "accepted_lines_deleted",
     "total_applies", "total_accepts", "total_rejects", "total_tabs_shown", "total_tabs_accepted",
     "composer_requests", "chat_requests", "agent_requests", "cmdk_usages",
     "subscription_included_reqs", "api_key_reqs", "usage_based_reqs", "bugbot_usages",
 ]  # fmt: skip
 DAILY_TEXT = ["most_used_model", "apply_most_used_extension", "tab_most_used_extension", "client_version"]
-DAILY_VALUES = ["is_active", *DAILY_COUNTERS, *DAILY_TEXT]
+DAILY_VALUES = ["is_active", *DAILY_USAGE_COUNTERS, *DAILY_TEXT]
 
 
 def _skipped(on_skip: Callable[[int], None] | None, n: int, what: str) -> None:
@@ -95,7 +84,7 @@ def _skipped(on_skip: Callable[[int], None] | None, n: int, what: str) -> None:
 
 def upsert_daily_usage(
     organization_id: int,
-    rows: Iterable[records.DailyUsageRow],
+    rows: Iterable,
     directory: MemberDirectory,
     *,
     on_skip: Callable[[int], None] | None = None,
@@ -118,7 +107,7 @@ def upsert_daily_usage(
             ids[email],
             r.day,
             r.is_active,
-            *(getattr(r, c) for c in DAILY_COUNTERS),
+            *(getattr(r, c) for c in DAILY_USAGE_COUNTERS),
             clip(r.most_used_model, 100),
             clip(r.apply_most_used_extension, 50),
             clip(r.tab_most_used_extension, 50),
@@ -143,9 +132,7 @@ SPEND_VALUES = [
 ]  # fmt: skip
 
 
-def upsert_spend(
-    organization_id: int, report: records.SpendReport, directory: MemberDirectory, *, captured_at: datetime
-) -> int:
+def upsert_spend(organization_id: int, report, directory: MemberDirectory, *, captured_at: datetime) -> int:
     """Snapshot each member's spend for the current cycle; the latest snapshot per cycle wins,
     and earlier cycles' rows stay, so spend history builds up cycle by cycle."""
     members = [m for m in report.members if m.email]
@@ -176,7 +163,7 @@ def upsert_spend(
 
 def upsert_team_analytics(
     organization_id: int,
-    rows: Iterable[records.AnalyticsRow],
+    rows: Iterable,
     *,
     on_skip: Callable[[int], None] | None = None,
 ) -> int:
@@ -216,9 +203,7 @@ AI_COMMIT_VALUES = [
 ]  # fmt: skip
 
 
-def upsert_ai_commits(
-    organization_id: int, commits: Iterable[records.AiCommit], directory: MemberDirectory
-) -> int:
+def upsert_ai_commits(organization_id: int, commits: Iterable, directory: MemberDirectory) -> int:
     """Store AI Code Tracking commits; an amended commit (same hash, new ingestion) is a new row."""
     commits = list(commits)
     ids = directory.ensure({c.email for c in commits})
@@ -263,9 +248,7 @@ AI_CHANGE_VALUES = [
 ]  # fmt: skip
 
 
-def upsert_ai_changes(
-    organization_id: int, changes: Iterable[records.AiChange], directory: MemberDirectory
-) -> int:
+def upsert_ai_changes(organization_id: int, changes: Iterable, directory: MemberDirectory) -> int:
     changes = list(changes)
     ids = directory.ensure({c.email for c in changes})
     rows = (

@@ -1,4 +1,4 @@
-"""Synced Cursor usage, kept beyond Cursor's own retention window, and its daily rollups.
+"""Synced Cursor usage, kept beyond Cursor's own retention window: Cursor's own vocabulary.
 
 Invariants:
 - every row has an `organization` FK and every query filters on it;
@@ -9,19 +9,15 @@ Invariants:
 
 from django.db import models
 
-CENTS = {"max_digits": 16, "decimal_places": 6, "default": 0}
-
-
-class OrgOwned(models.Model):
-    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
-
-    class Meta:
-        abstract = True
+from .base import CENTS, OrgOwned
 
 
 class CursorMember(OrgOwned):
     """A person on the Cursor team (or seen in usage but missing from /teams/members)."""
 
+    person = models.ForeignKey(
+        "people.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="cursor_members"
+    )
     cursor_user_id = models.CharField(max_length=64, blank=True)
     email = models.EmailField(max_length=254)
     name = models.CharField(max_length=200, blank=True)
@@ -221,85 +217,3 @@ class AiChange(OrgOwned):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["organization", "change_id"], name="uniq_ai_change")]
         indexes = [models.Index(fields=["organization", "day"])]
-
-
-# --- Rollups the dashboard and API read; refreshed by each sync for the days it touched. ---
-
-
-class RollupCounters(OrgOwned):
-    """Counters shared by the rollups: from daily usage and from usage events."""
-
-    # from /teams/daily-usage-data
-    agent_requests = models.IntegerField(default=0)
-    chat_requests = models.IntegerField(default=0)
-    composer_requests = models.IntegerField(default=0)
-    cmdk_usages = models.IntegerField(default=0)
-    tabs_shown = models.IntegerField(default=0)
-    tabs_accepted = models.IntegerField(default=0)
-    accepts = models.IntegerField(default=0)
-    rejects = models.IntegerField(default=0)
-    applies = models.IntegerField(default=0)
-    total_lines_added = models.IntegerField(default=0)
-    total_lines_deleted = models.IntegerField(default=0)
-    accepted_lines_added = models.IntegerField(default=0)
-    accepted_lines_deleted = models.IntegerField(default=0)
-    # from usage events
-    usage_events = models.IntegerField(default=0)
-    request_cost_units = models.DecimalField(max_digits=14, decimal_places=4, default=0)
-    input_tokens = models.BigIntegerField(default=0)
-    output_tokens = models.BigIntegerField(default=0)
-    cache_read_tokens = models.BigIntegerField(default=0)
-    cache_write_tokens = models.BigIntegerField(default=0)
-    spend_cents = models.DecimalField(**CENTS)  # sum of events' chargedCents
-
-    class Meta:
-        abstract = True
-
-
-class OrgDailyRollup(RollupCounters):
-    """Per organization per day."""
-
-    day = models.DateField()
-    active_users = models.IntegerField(default=0)
-    seats = models.IntegerField(default=0, help_text="Roster members not removed, as of the sync")
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["organization", "day"], name="uniq_org_daily_rollup")]
-
-
-class MemberDailyRollup(RollupCounters):
-    """Per organization per member per day."""
-
-    member = models.ForeignKey(CursorMember, on_delete=models.CASCADE, related_name="+")
-    day = models.DateField()
-    is_active = models.BooleanField(default=False)
-    top_model = models.CharField(max_length=100, blank=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["organization", "member", "day"], name="uniq_member_daily_rollup")
-        ]
-        indexes = [models.Index(fields=["organization", "day"])]
-
-
-class ModelDailyRollup(OrgOwned):
-    """Per organization per day per model per billing kind, from usage events."""
-
-    day = models.DateField()
-    model = models.CharField(max_length=100)
-    kind = models.CharField(max_length=60, blank=True)
-    usage_events = models.IntegerField(default=0)
-    users = models.IntegerField(default=0, help_text="Distinct members that day for this model and kind")
-    request_cost_units = models.DecimalField(max_digits=14, decimal_places=4, default=0)
-    input_tokens = models.BigIntegerField(default=0)
-    output_tokens = models.BigIntegerField(default=0)
-    cache_read_tokens = models.BigIntegerField(default=0)
-    cache_write_tokens = models.BigIntegerField(default=0)
-    spend_cents = models.DecimalField(**CENTS)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["organization", "day", "model", "kind"], name="uniq_model_daily_rollup"
-            )
-        ]

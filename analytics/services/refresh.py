@@ -1,0 +1,37 @@
+"""What a sync calls when it has stored a tool's rows: rebuild everything derived from them."""
+
+import logging
+from datetime import date
+
+from koalr.accounts.models import Organization
+
+from ..models import Tool
+from .cursor import refresh_member_activity
+from .rollups import refresh_rollups
+from .tool_days import refresh_cursor_tool_days
+
+logger = logging.getLogger(__name__)
+
+
+def refresh_after_sync(
+    organization_id: int, tool: str, start: date, end: date, *, today: date | None = None
+) -> None:
+    """Rebuild the rollups, first/last-seen and the `ToolDay` facts of one tool for the UTC
+    days start..end, then (given `today`) warm the dashboard's default view ending today.
+
+    Raises if rebuilding fails (the caller reports it; stored rows stay). Warming the cache
+    is best effort: a failure there is logged and the next page view computes the figures.
+    """
+    if tool != Tool.CURSOR:
+        raise ValueError(f"no derived data is defined for tool {tool!r}")
+    refresh_rollups(organization_id, start, end)
+    refresh_member_activity(organization_id, start, end)
+    refresh_cursor_tool_days(organization_id, start, end)
+    if today is None:
+        return
+    try:  # the first dashboard view after a sync should not pay for the cold reads
+        from .. import cache  # the cache reads selectors; imported here to keep services light
+
+        cache.warm_default_views(Organization.objects.get(pk=organization_id), today)
+    except Exception:
+        logger.exception("refresh after sync org=%s: warming the dashboard cache failed", organization_id)

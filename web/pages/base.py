@@ -1,0 +1,76 @@
+"""The building blocks of a page declaration."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .. import charts
+
+
+def _always(data) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart: an element id, a title and help text (plain or computed from the page's
+    data), the figure builder over that data, and when to show it."""
+
+    id: str
+    title: str | Callable[[Any], str]
+    help: str | Callable[[Any], str]
+    figure: Callable[[Any], dict]
+    show: Callable[[Any], bool] = _always
+
+
+@dataclass(frozen=True)
+class Card:
+    """A headline card: which figure of the headline, its label, how its value is written."""
+
+    key: str
+    label: str | Callable[[Any], str]
+    format: Callable[[Any], str]
+    rate: bool = False
+    good_when: str = "up"
+    sub: str | Callable[[Any], str] = ""
+    show: Callable[[Any], bool] = _always
+
+
+def _text(value, data) -> str:
+    return value(data) if callable(value) else value
+
+
+def render_charts(declared, data) -> list[dict]:
+    """The charts to show, each with its figure serialized for the page."""
+    return [
+        {
+            "id": chart.id,
+            "title": _text(chart.title, data),
+            "help": _text(chart.help, data),
+            "script": charts.to_script(chart.figure(data), chart.id),
+        }
+        for chart in declared
+        if chart.show(data)
+    ]
+
+
+def render_cards(declared, head: dict, data) -> list[dict]:
+    """The headline cards to show, formatted for display."""
+    cards = []
+    for card in declared:
+        if not card.show(data):
+            continue
+        figure = head[card.key]
+        cards.append(
+            {
+                "key": card.key,
+                "label": _text(card.label, data),
+                "figure": figure,
+                "value": card.format(figure["value"]),
+                "previous": card.format(figure["previous"]),
+                "kind": "rate" if card.rate else "count",
+                "good_when": card.good_when,
+                "sub": _text(card.sub, data),
+            }
+        )
+    return cards

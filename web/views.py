@@ -1,0 +1,220 @@
+"""AI analytics pages: the team dashboard, My usage, a member's page, the spend review and
+their CSV exports.
+
+Views are adapters: parse the filters, load the page's data and render its declaration
+(web/pages/). Every page
+goes through the tenancy chokepoint (`org_required`); per-member data is only ever read
+for roles with `can_see_member_spend`, so a member's response cannot contain it.
+"""
+
+from datetime import UTC
+
+from django.contrib import messages
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.views.decorators.http import require_GET, require_POST
+
+from analytics import cache as analytics_cache
+from analytics import selectors
+from analytics.defaults import MEMBER_DEFAULT_SORT, PAGE_SIZE
+from analytics.services import update_seat_price
+from integrations.selectors import connection_status
+from koalr.accounts.tenancy import org_required
+
+from . import tables
+from .exports import csv_response
+from .forms import SeatPriceForm, parse_range
+from .pages import render_cards, render_charts, spend, usage
+
+SPEND_CAPABILITY = "can_see_member_spend"
+IDLE_ROWS_SHOWN = 100
+
+
+def _today():
+    return timezone.now().astimezone(UTC).date()
+
+
+def _usage_context(request, *, member=None) -> dict:
+    """Filters, headline cards and charts for the team (member=None) or one member."""
+    org = request.organization
+    filters = parse_range(request.GET, _today())
+    data = usage.load(org, filters, request.GET.get("model", ""), member=member)
+    return {
+        "filters": filters,
+        "filter_query": filters.query(),
+        "presets": ["7", "30", "90"],
+        "models": data.models,
+        "headline": data.head,
+        "stats": render_cards(usage.CARDS, data.head, data),
+        "figures": render_charts(usage.CHARTS, data),
+        "has_data": usage.has_data(data),
+        "last_day_empty": usage.last_day_empty(data),
+        "sync": connection_status(org),
+        "is_admin": request.membership.can_see_member_spend,
+        "nav_section": "analytics",
+        "data_version": data.data_version,
+    }
+
+
+def _member_table(request, filters, version) -> dict:
+    """One page of the member table, sorted and sliced in the database (cached per data
+    version: it aggregates every member's days in the range)."""
+    sort = tables.clean_sort(
+        request.GET.get("sort"), tables.MEMBER_COLUMNS, MEMBER_DEFAULT_SORT, tables.MEMBER_UNSORTABLE
+    )
+    number = tables.page_number(request.GET.get("page"))
+    org = request.organization
+    rows, total = analytics_cache.member_table_page(
+        org, version, filters.start, filters.end, sort=sort, number=number, page_size=PAGE_SIZE
+    )
+    return {
+        "columns": tables.MEMBER_COLUMNS,
+        "headers": tables.header_links(tables.MEMBER_COLUMNS, sort, tables.MEMBER_UNSORTABLE),
+        "page": tables.prefetched_page(tables.with_cells(rows, tables.MEMBER_COLUMNS), total, number),
+        "sort": sort,
+        "link_query": "?" + urlencode(filters.query()),
+        "count": total,
+    }
+
+
+@require_GET
+@org_required
+def dashboard(request):
+    context = _usage_context(request)
+    context["view"] = "team"
+    if request.membership.can_see_member_spend:
+        context["member_table"] = _member_table(request, context["filters"], context["data_version"])
+    return render(request, "analytics/dashboard.html", context)
+
+
+def _member_page(request, member, *, own: bool):
+    context = _usage_context(request, member=member)
+    context.update(
+        {
+            "view": "me" if own else "member",
+            "subject": member,
+            "cycle_spend": selectors.member_cycle_spend(request.organization, member),
+        }
+    )
+    return render(request, "analytics/member_usage.html", context)
+
+
+@require_GET
+@org_required
+def my_usage(request):
+    member = selectors.member_for_user(request.organization, request.user)
+    if member is None:
+        return render(
+            request,
+            "analytics/member_usage.html",
+            {
+                "view": "me",
+                "subject": None,
+                "is_admin": request.membership.can_see_member_spend,
+                "nav_section": "analytics",
+            },
+        )
+    return _member_page(request, member, own=True)
+
+
+@require_GET
+@org_required(capability=SPEND_CAPABILITY)
+def member_detail(request, member_id):
+    member = selectors.get_member(request.organization, member_id)
+    if member is None:
+        raise Http404("No such member.")
+    return _member_page(request, member, own=False)
+
+
+@require_GET
+@org_required(capability=SPEND_CAPABILITY)
+def members_csv(request):
+    filters = parse_range(request.GET, _today())
+    sort = tables.clean_sort(
+        request.GET.get("sort"), tables.MEMBER_COLUMNS, MEMBER_DEFAULT_SORT, tables.MEMBER_UNSORTABLE
+    )
+    rows = selectors.member_usage(request.organization, filters.start, filters.end, sort=sort)
+    filename = f"ai-usage-by-member-{filters.start}-to-{filters.end}.csv"
+    return csv_response(filename, tables.MEMBER_COLUMNS, rows)
+
+
+def _spend_context(request, overview, form=None) -> dict:
+    sort = tables.clean_sort(request.GET.get("sort"), tables.SPEND_COLUMNS, tables.SPEND_DEFAULT_SORT)
+    number = tables.page_number(request.GET.get("page"))
+    total = overview["member_count"]
+    pages = max(1, -(-total // PAGE_SIZE))
+    number = min(number, pages)
+    rows = selectors.spend_members(
+        request.organization,
+        overview["snapshot_cycle_start"],
+        sort=sort,
+        limit=PAGE_SIZE,
+        offset=(number - 1) * PAGE_SIZE,
+    )
+    page = tables.prefetched_page(tables.with_cells(rows, tables.SPEND_COLUMNS), total, number)
+    return {
+        "overview": overview,
+        "figures": render_charts(spend.CHARTS, spend.load(overview)),
+        "filter_query": {},
+        "view_table": {
+            "headers": tables.header_links(tables.SPEND_COLUMNS, sort),
+            "columns": tables.SPEND_COLUMNS,
+            "page": page,
+            "sort": sort,
+            "link_query": "",
+        },
+        "sort": sort,
+        "idle_rows": overview["idle_14"][:IDLE_ROWS_SHOWN],
+        "idle_more": max(0, len(overview["idle_14"]) - IDLE_ROWS_SHOWN),
+        "seat_form": form
+        or SeatPriceForm(initial={"seat_price": f"{overview['seat_price_cents'] / 100:.2f}"}),
+        "sync": connection_status(request.organization),
+        "is_admin": True,
+        "view": "spend",
+        "nav_section": "spend",
+    }
+
+
+@require_GET
+@org_required(capability=SPEND_CAPABILITY)
+def spend_review(request):
+    overview = selectors.spend_overview(request.organization, today=_today(), include_members=False)
+    return render(request, "analytics/spend_review.html", _spend_context(request, overview))
+
+
+@require_POST
+@org_required(capability=SPEND_CAPABILITY)
+def seat_price(request):
+    form = SeatPriceForm(request.POST)
+    if not form.is_valid():
+        overview = selectors.spend_overview(request.organization, today=_today())
+        return render(
+            request, "analytics/spend_review.html", _spend_context(request, overview, form), status=400
+        )
+    update_seat_price(request.organization, seat_price_cents=form.cleaned_data["seat_price"])
+    messages.success(request, f"Seat price set to ${form.cleaned_data['seat_price'] / 100:,.2f} per month.")
+    return redirect(reverse("analytics:spend") + "#idle-seats")
+
+
+@require_GET
+@org_required(capability=SPEND_CAPABILITY)
+def spend_csv(request):
+    org = request.organization
+    overview = selectors.spend_overview(org, today=_today(), include_members=False)
+    sort = tables.clean_sort(request.GET.get("sort"), tables.SPEND_COLUMNS, tables.SPEND_DEFAULT_SORT)
+    rows = selectors.spend_members(org, overview["snapshot_cycle_start"], sort=sort)
+    filename = f"ai-spend-cycle-{overview['cycle_start']}.csv"
+    return csv_response(filename, tables.SPEND_COLUMNS, rows)
+
+
+@require_GET
+@org_required
+def sync_status(request):
+    """Progress of the running sync, for the dashboard's small poll. No secrets, no rows."""
+    sync = connection_status(request.organization)
+    return JsonResponse(
+        {"status": sync["status"], "syncing": sync["syncing"], "percent": sync["percent"]},
+    )
