@@ -6,7 +6,7 @@ analytics.services.tool_days, and their per-organization rollup. Re-running is h
 """
 
 from django.db import migrations
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Q, Sum
 
 BATCH = 5000
 
@@ -35,7 +35,7 @@ def forwards(apps, schema_editor):
             MemberDailyRollup.objects.filter(organization_id=org_id, member__person__isnull=False)
             .values("member__person_id", "day")
             .annotate(
-                active=Max("is_active"),
+                active=Count("id", filter=Q(is_active=True)),
                 agent=Sum("agent_requests"),
                 chat=Sum("chat_requests"),
                 composer=Sum("composer_requests"),
