@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "koalr.accounts",
     "integrations",
     "analytics",
+    "api",
 ]
 
 MIDDLEWARE = [

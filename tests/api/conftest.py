@@ -4,7 +4,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from analytics.api import services
+from api import services
 
 
 @pytest.fixture(autouse=True)

@@ -100,7 +100,7 @@ def fake_start_sync(monkeypatch):
             organization_id=connection.organization_id, connection=connection, trigger=trigger
         )
 
-    monkeypatch.setattr("analytics.api.services.start_sync", start_sync)
+    monkeypatch.setattr("api.services.start_sync", start_sync)
     return calls
 
 

@@ -14,7 +14,7 @@ from .throttling import TokenRateThrottle
 class BearerTokenScheme(OpenApiAuthenticationExtension):
     """Declares `Authorization: Bearer <token>` in the OpenAPI schema."""
 
-    target_class = "analytics.api.authentication.BearerTokenAuthentication"
+    target_class = "api.authentication.BearerTokenAuthentication"
     name = "bearerAuth"
 
     def get_security_definition(self, auto_schema):
