@@ -12,7 +12,7 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/ai-analytics/", permanent=False), name="home"),
     path("accounts/", include("koalr.accounts.urls")),
     path("settings/integrations/", include("integrations.urls")),
-    path("settings/api-tokens/", include("api.token_urls")),
+    path("settings/api-tokens/", include("api.tokens.urls")),
     path("ai-analytics/", include("analytics.urls")),
     path("api/v1/", include("api.urls")),
     path("admin/", admin.site.urls),

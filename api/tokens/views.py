@@ -15,7 +15,7 @@ from koalr.accounts.models import ApiToken
 from koalr.accounts.selectors import manageable_tokens
 from koalr.accounts.tenancy import org_required
 
-from .token_forms import NewTokenForm
+from .forms import NewTokenForm
 
 
 def _render(request, *, form, new_token=None, status=200):
