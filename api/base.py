@@ -45,6 +45,18 @@ class OrgAPIView(generics.GenericAPIView):
         return self.request.organization
 
 
+class ListEndpoint(OrgAPIView):
+    """GET a paginated list (`limit`/`offset`; `count`, `next`, `previous`, `results`)."""
+
+    def get_rows(self):
+        raise NotImplementedError
+
+    def get(self, request, *args, **kwargs):
+        rows = self.get_rows()
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
 def error_response(description):
     return OpenApiResponse(ErrorSerializer, description=description)
 

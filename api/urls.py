@@ -1,8 +1,8 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
-from . import views, views_usage
 from .docs import LocalSwaggerView
+from .views import members, metering, sync, usage
 
 app_name = "api"
 
@@ -12,12 +12,12 @@ org = "orgs/<slug:org>/"
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", LocalSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    path(f"{org}members", views.MemberList.as_view(), name="members"),
-    path(f"{org}sync-runs", views.SyncRunList.as_view(), name="sync_runs"),
-    path(f"{org}integrations/cursor/sync", views.CursorSyncTrigger.as_view(), name="cursor_sync"),
-    path(f"{org}usage", views.UsageMetering.as_view(), name="usage"),
-    path(f"{org}usage/daily", views_usage.DailyUsage.as_view(), name="usage_daily"),
-    path(f"{org}usage/models", views_usage.ModelUsage.as_view(), name="usage_models"),
-    path(f"{org}usage/members", views_usage.MemberUsage.as_view(), name="usage_members"),
-    path(f"{org}spend", views_usage.Spend.as_view(), name="spend"),
+    path(f"{org}members", members.MemberList.as_view(), name="members"),
+    path(f"{org}sync-runs", sync.SyncRunList.as_view(), name="sync_runs"),
+    path(f"{org}integrations/cursor/sync", sync.CursorSyncTrigger.as_view(), name="cursor_sync"),
+    path(f"{org}usage", metering.UsageMetering.as_view(), name="usage"),
+    path(f"{org}usage/daily", usage.DailyUsage.as_view(), name="usage_daily"),
+    path(f"{org}usage/models", usage.ModelUsage.as_view(), name="usage_models"),
+    path(f"{org}usage/members", usage.MemberUsage.as_view(), name="usage_members"),
+    path(f"{org}spend", usage.Spend.as_view(), name="spend"),
 ]
