@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "analytics",
     "integrations",
     "web",
+    "api",
 ]
 
 MIDDLEWARE = [

@@ -12,9 +12,9 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/ai-analytics/", permanent=False), name="home"),
     path("accounts/", include("koalr.accounts.urls")),
     path("settings/integrations/", include("integrations.urls")),
-    path("settings/api-tokens/", include("analytics.api.token_urls")),
+    path("settings/api-tokens/", include("api.tokens.urls")),
     path("ai-analytics/", include("web.urls")),
-    path("api/v1/", include("analytics.api.urls")),
+    path("api/v1/", include("api.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]

@@ -1,6 +1,6 @@
-"""Reads for the accounts pages. Every query is scoped by the organization passed in."""
+"""Reads for the accounts pages and the API-token pages. Every query is scoped by organization."""
 
-from .models import Invite, Membership, hash_token
+from .models import ApiToken, Invite, Membership, hash_token
 
 
 def member_list(organization):
@@ -22,3 +22,11 @@ def invite_for_token(token: str) -> Invite | None:
 
 def user_memberships(user):
     return Membership.objects.filter(user=user).select_related("organization").order_by("organization__name")
+
+
+def manageable_tokens(membership):
+    """Tokens this member may see and revoke: their own, or every token of the org for admins."""
+    tokens = ApiToken.objects.filter(organization_id=membership.organization_id).select_related("user")
+    if not membership.is_admin:
+        tokens = tokens.filter(user_id=membership.user_id)
+    return tokens.order_by("-created_at", "-pk")

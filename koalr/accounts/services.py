@@ -1,4 +1,4 @@
-"""Writes for accounts: sign-up, organizations, invites, roles, the organization switch.
+"""Writes for accounts: sign-up, organizations, invites, roles, API tokens, the organization switch.
 
 The business rules live here so the pages and the REST API enforce the same ones:
 
@@ -39,6 +39,7 @@ from .rules import (  # noqa: F401 (re-exported)
     require_same_org,
     validate_password,
 )
+from .selectors import manageable_tokens
 from .tenancy import SESSION_KEY
 
 Role = Membership.Role
@@ -174,6 +175,46 @@ def remove_member(*, actor: Membership, target: Membership) -> None:
         revoked_at=timezone.now()
     )
     target.delete()
+
+
+# ---------- Personal API tokens ----------
+
+TOKEN_PREFIX_LENGTH = 12  # "koalr_" + 6 random characters: enough to recognise, useless to attack
+
+
+class NotAMember(Exception):
+    pass
+
+
+def create_api_token(*, organization, user, name: str = "") -> tuple[ApiToken, str]:
+    """A new token for `user` in `organization`. Returns (row, clear token); only the hash is kept.
+
+    The clear token must be shown to its owner once and never stored or logged.
+    """
+    if not Membership.objects.filter(organization=organization, user=user).exists():
+        raise NotAMember(f"{user} is not a member of {organization}.")
+    raw, digest = ApiToken.new_token()
+    token = ApiToken.objects.create(
+        organization=organization,
+        user=user,
+        name=name.strip()[: ApiToken._meta.get_field("name").max_length],
+        token_hash=digest,
+        prefix=raw[:TOKEN_PREFIX_LENGTH],
+    )
+    return token, raw
+
+
+def revoke_api_token(*, membership, token_id: int) -> ApiToken:
+    """Revoke a token `membership` may manage; ApiToken.DoesNotExist (→ 404) otherwise.
+
+    Revoking twice is harmless: the first revocation time is kept.
+    """
+    with transaction.atomic():
+        token = manageable_tokens(membership).select_for_update(of=("self",)).get(pk=token_id)
+        if token.revoked_at is None:
+            token.revoked_at = timezone.now()
+            token.save(update_fields=["revoked_at"])
+    return token
 
 
 # ---------- Organization switch ----------

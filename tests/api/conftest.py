@@ -4,7 +4,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from analytics.api import services
+from koalr.accounts import services
 
 
 @pytest.fixture(autouse=True)

@@ -73,7 +73,9 @@ def test_token_of_another_organization_answers_404_for_acme(org, other_org, outs
 
 
 def test_token_carries_the_creators_current_role(org, member_user, make_token, monkeypatch):
-    monkeypatch.setattr("analytics.api.services.start_sync", lambda connection, **kw: pytest.fail("no sync"))
+    monkeypatch.setattr(
+        "integrations.cursor.sync.start_sync", lambda connection, **kw: pytest.fail("no sync")
+    )
     client = bearer_client(make_token(member_user, org))
     assert client.post(sync_url()).status_code == 403
     Membership.objects.filter(user=member_user, organization=org).update(role=Membership.Role.ADMIN)

@@ -94,13 +94,13 @@ def fake_start_sync(monkeypatch):
     """Stands in for integrations.cursor.sync.start_sync; records its calls."""
     calls = []
 
-    def start_sync(connection, *, trigger, actor):
+    def start_sync(connection, *, trigger, actor, days=None):
         calls.append({"connection": connection, "trigger": trigger, "actor": actor})
         return SyncRun.objects.create(
             organization_id=connection.organization_id, connection=connection, trigger=trigger
         )
 
-    monkeypatch.setattr("analytics.api.services.start_sync", start_sync)
+    monkeypatch.setattr("integrations.cursor.sync.start_sync", start_sync)
     return calls
 
 
@@ -156,3 +156,15 @@ def test_sync_trigger_queues_a_real_run_and_never_stacks(cursor_connection, admi
     assert again.status_code == 202
     assert again.json()["id"] == run.pk
     assert SyncRun.objects.filter(organization=cursor_connection.organization).count() == 1
+
+
+def test_sync_trigger_on_a_paused_key_still_queues_a_run(cursor_connection, admin_client):
+    # A rejected key pauses the hourly syncs, not the API: a run that succeeds lifts the pause.
+    Connection.objects.filter(pk=cursor_connection.pk).update(status=Connection.Status.KEY_REJECTED)
+    first = admin_client.post("/api/v1/orgs/acme/integrations/cursor/sync")
+    assert first.status_code == 202
+    run = SyncRun.objects.get(organization=cursor_connection.organization, pk=first.json()["id"])
+    assert (run.trigger, run.status) == ("api", "queued")
+
+    again = admin_client.post("/api/v1/orgs/acme/integrations/cursor/sync")
+    assert (again.status_code, again.json()["id"]) == (202, run.pk)

@@ -5,15 +5,14 @@ from rest_framework.response import Response
 
 from analytics import selectors
 
-from . import params
-from .base import ADMIN_ERRORS, BAD_PARAMS, COMMON_ERRORS, ORG, OrgAPIView
-from .serializers import (
+from .. import params
+from ..base import ADMIN_ERRORS, BAD_PARAMS, COMMON_ERRORS, ORG, ListEndpoint, OrgAPIView
+from ..serializers import (
     DailyUsageSerializer,
     MemberUsageSerializer,
     ModelUsageSerializer,
     SpendSerializer,
 )
-from .views import ListEndpoint
 
 
 class DateRangeList(ListEndpoint):

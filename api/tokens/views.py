@@ -10,12 +10,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from koalr.accounts import services
 from koalr.accounts.models import ApiToken
+from koalr.accounts.selectors import manageable_tokens
 from koalr.accounts.tenancy import org_required
 
-from . import services
-from .selectors import manageable_tokens
-from .token_forms import NewTokenForm
+from .forms import NewTokenForm
 
 
 def _render(request, *, form, new_token=None, status=200):

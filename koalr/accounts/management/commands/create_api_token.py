@@ -3,7 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from analytics.api import services
+from koalr.accounts import services
 from koalr.accounts.models import Organization
 
 

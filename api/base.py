@@ -14,7 +14,7 @@ from .throttling import TokenRateThrottle
 class BearerTokenScheme(OpenApiAuthenticationExtension):
     """Declares `Authorization: Bearer <token>` in the OpenAPI schema."""
 
-    target_class = "analytics.api.authentication.BearerTokenAuthentication"
+    target_class = "api.authentication.BearerTokenAuthentication"
     name = "bearerAuth"
 
     def get_security_definition(self, auto_schema):
@@ -43,6 +43,18 @@ class OrgAPIView(generics.GenericAPIView):
     @property
     def organization(self):
         return self.request.organization
+
+
+class ListEndpoint(OrgAPIView):
+    """GET a paginated list (`limit`/`offset`; `count`, `next`, `previous`, `results`)."""
+
+    def get_rows(self):
+        raise NotImplementedError
+
+    def get(self, request, *args, **kwargs):
+        rows = self.get_rows()
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
 def error_response(description):

@@ -1,0 +1,23 @@
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView
+
+from .docs import LocalSwaggerView
+from .views import members, metering, sync, usage
+
+app_name = "api"
+
+# ReDoc is not offered: its template loads Google Fonts, and nothing here may use a CDN.
+org = "orgs/<slug:org>/"
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", LocalSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path(f"{org}members", members.MemberList.as_view(), name="members"),
+    path(f"{org}sync-runs", sync.SyncRunList.as_view(), name="sync_runs"),
+    path(f"{org}integrations/cursor/sync", sync.CursorSyncTrigger.as_view(), name="cursor_sync"),
+    path(f"{org}usage", metering.UsageMetering.as_view(), name="usage"),
+    path(f"{org}usage/daily", usage.DailyUsage.as_view(), name="usage_daily"),
+    path(f"{org}usage/models", usage.ModelUsage.as_view(), name="usage_models"),
+    path(f"{org}usage/members", usage.MemberUsage.as_view(), name="usage_members"),
+    path(f"{org}spend", usage.Spend.as_view(), name="spend"),
+]

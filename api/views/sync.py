@@ -1,0 +1,51 @@
+"""Sync runs of the organization's Cursor connection, and starting one."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+
+from .. import selectors, services
+from ..base import ADMIN_ERRORS, COMMON_ERRORS, ORG, ListEndpoint, OrgAPIView, error_response
+from ..serializers import SyncRunSerializer
+
+
+@extend_schema(
+    tags=["sync"],
+    summary="Sync runs, newest first",
+    description="Cursor syncs of this organization: status, trigger, progress and rows stored.",
+    parameters=[ORG],
+    responses={200: SyncRunSerializer(many=True), **COMMON_ERRORS},
+)
+class SyncRunList(ListEndpoint):
+    serializer_class = SyncRunSerializer
+
+    def get_rows(self):
+        return selectors.sync_runs(self.organization)
+
+
+class CursorSyncTrigger(OrgAPIView):
+    required_capability = "can_manage_integrations"
+    serializer_class = SyncRunSerializer
+
+    @extend_schema(
+        tags=["sync"],
+        summary="Start a Cursor sync (owners and admins)",
+        description=(
+            "Queues a sync of the organization's Cursor connection and returns its run (or the "
+            "run already queued or running: syncs never stack); poll `sync-runs` for progress. "
+            "409 when Cursor is not connected."
+        ),
+        parameters=[ORG],
+        request=None,
+        responses={
+            202: SyncRunSerializer,
+            409: error_response("Cursor is not connected for this organization."),
+            **ADMIN_ERRORS,
+        },
+    )
+    def post(self, request, *args, **kwargs):
+        try:
+            run = services.start_cursor_sync(organization=self.organization, actor=request.user)
+        except services.NotConnected as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        return Response(self.get_serializer(run).data, status=status.HTTP_202_ACCEPTED)
