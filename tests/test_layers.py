@@ -1,4 +1,4 @@
-"""The import rules between the product's layers (/work/shared/design.md, "Layers").
+"""The import rules between the product's layers (docs/architecture.md).
 
 An arrow means "may import"; a layer may always import itself:
 
