@@ -10,7 +10,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-MAX_RANGE_DAYS = 366
+from analytics.defaults import MAX_RANGE_DAYS
+
 ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
