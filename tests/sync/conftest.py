@@ -2,6 +2,7 @@
 
 import pytest
 
+from integrations import tasks
 from integrations.cursor import sync
 from integrations.cursor.ratelimit import NoRateLimit
 from integrations.cursor.sync import runner, streams
@@ -22,6 +23,18 @@ def fast_sync(monkeypatch):
     )
     monkeypatch.setattr(streams, "sleep", waits.append)
     return waits
+
+
+@pytest.fixture(autouse=True)
+def no_eager_worker(monkeypatch):
+    """A queued run stays queued: each test works its runs itself, in the foreground.
+
+    The test settings run Celery tasks eagerly, so in a `transaction=True` test the task
+    enqueued on commit would work the whole sync inside `start_sync`, and the run the test
+    then hands to `run_sync` (from several threads, with options of its own) would already
+    be finished.
+    """
+    monkeypatch.setattr(tasks.sync_connection, "delay", lambda sync_run_id: None)
 
 
 @pytest.fixture
