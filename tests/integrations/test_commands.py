@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 
 from analytics.models import CursorMember, DailyUsage, UsageEvent
 from integrations.cursor.ratelimit import NoRateLimit
-from integrations.cursor.sync import runner, streams
+from integrations.cursor.sync import SyncOptions
 from integrations.management.commands.sync_cursor import ProgressPrinter
 from integrations.models import AuditLogEntry, Connection, SyncRun
 
@@ -25,13 +25,13 @@ def run(*args):
 
 
 @pytest.fixture
-def sim(cursor_sim, make_sim_team, monkeypatch):
-    """A small simulated team, rate limits off, and a client that never really sleeps."""
+def sim(cursor_sim, make_sim_team, settings):
+    """A small simulated team, rate limits off, and syncs that never really sleep.
+
+    `sync_cursor` takes no sync options, so they go in through the setting its run reads.
+    """
     cursor_sim.rate_limits = False  # restored by make_sim_team's teardown
-    monkeypatch.setattr(
-        runner, "CLIENT_OPTIONS", {"sleep": lambda s: None, "limiter": NoRateLimit(), "timeout": 5.0}
-    )
-    monkeypatch.setattr(streams, "sleep", lambda s: None)
+    settings.CURSOR_SYNC_OPTIONS = SyncOptions(sleep=lambda s: None, limiter=NoRateLimit(), timeout=5.0)
     return cursor_sim
 
 

@@ -5,7 +5,7 @@ import pytest
 from integrations import tasks
 from integrations.cursor import sync
 from integrations.cursor.ratelimit import NoRateLimit
-from integrations.cursor.sync import runner, streams
+from integrations.cursor.sync import SyncOptions
 from integrations.models import Connection
 
 
@@ -14,15 +14,24 @@ def simulator(cursor_sim):
     return cursor_sim
 
 
+@pytest.fixture
+def sync_waits():
+    """Every wait a sync asked for, in seconds: tests never really sleep."""
+    return []
+
+
+@pytest.fixture
+def sync_options(sync_waits) -> SyncOptions:
+    """No real sleeping and no client-side throttling; every wait is still recorded."""
+    return SyncOptions(sleep=sync_waits.append, limiter=NoRateLimit(), timeout=5.0)
+
+
 @pytest.fixture(autouse=True)
-def fast_sync(monkeypatch):
-    """No real sleeping and no client-side throttling in tests; every wait is still reported."""
-    waits = []
-    monkeypatch.setattr(
-        runner, "CLIENT_OPTIONS", {"sleep": waits.append, "limiter": NoRateLimit(), "timeout": 5.0}
-    )
-    monkeypatch.setattr(streams, "sleep", waits.append)
-    return waits
+def default_sync_options(settings, sync_options):
+    """The options of every run a test works without passing its own (`run_sync(pk)`, the
+    Celery task): the seam `options.configured_options()` reads. Tests that need others pass
+    `options=` to `run_sync` / `run_new_sync`."""
+    settings.CURSOR_SYNC_OPTIONS = sync_options
 
 
 @pytest.fixture(autouse=True)

@@ -2,6 +2,7 @@
 and two organizations syncing at once."""
 
 import threading
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -11,7 +12,6 @@ from django.utils import timezone
 from analytics.models import CursorMember, DailyUsage, UsageEvent
 from integrations import tasks
 from integrations.cursor import sync
-from integrations.cursor.sync import lanes
 from integrations.locks import is_sync_locked, org_sync_lock
 from integrations.models import AuditLogEntry, Connection, SyncRun
 from tests.factories import OrganizationFactory
@@ -170,20 +170,20 @@ def test_progress_is_saved_live(org, conn):
 
 @pytest.mark.django_db(transaction=True)
 def test_parallel_lanes_store_ground_truth_and_stop_together_on_failure(
-    make_team, make_connection, monkeypatch
+    make_team, make_connection, sync_options
 ):
-    monkeypatch.setattr(lanes, "PARALLEL_STREAMS", True)
+    parallel = replace(sync_options, parallel=True)
     org = OrganizationFactory(slug="lanes")
     team = make_team(seats=10, days=40, seed=63)
     conn = make_connection(org, team)
     team.faults.fail_next(50, status=502, path="/teams/filtered-usage-events")
-    failed = run_new_sync(conn)
+    failed = run_new_sync(conn, options=parallel)
     assert failed.status == SyncRun.Status.FAILED
     assert failed.message.startswith("Cursor's API kept failing (HTTP 502) while syncing usage events")
     assert failed.progress["usage_events"]["status"] == "failed"
 
     team.faults.reset()
-    run = run_new_sync(conn)
+    run = run_new_sync(conn, options=parallel)
     assert run.status == SyncRun.Status.SUCCEEDED, run.message
     events = truth_events(team, run.window_start, run.window_end)
     assert stored_event_totals(org, "day") == event_totals(events, ev_day)

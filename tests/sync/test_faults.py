@@ -1,5 +1,7 @@
 """Every Cursor fault of issue 5, through the simulator over loopback."""
 
+from dataclasses import replace
+
 import pytest
 
 from analytics.models import DailyUsage, TeamAnalytics
@@ -29,14 +31,14 @@ def assert_complete(org, team, run):
     assert stored_daily(org) == truth_daily(team, run.window_start, run.window_end)
 
 
-def test_rate_limit_storm_waits_and_continues(org, team, conn, fast_sync):
+def test_rate_limit_storm_waits_and_continues(org, team, conn, sync_waits):
     # More 429s in a row than the client retries: the unit waits and runs again.
     team.faults.rate_limit_storm(14, path=EVENTS)
     run = run_new_sync(conn)
     assert run.status == SyncRun.Status.SUCCEEDED, run.message
     assert_complete(org, team, run)
     assert sum(1 for _, _, path, status in team.request_log if path == EVENTS and status == 429) == 14
-    assert fast_sync, "the waits should have gone through the (test) sleep"
+    assert sync_waits, "the waits should have gone through the (test) sleep"
 
 
 def test_rate_limit_wait_is_shown_in_progress(org, team, conn):
@@ -70,12 +72,10 @@ def test_server_errors_exhausted_fail_the_run_and_next_run_resumes(org, team, co
     assert_complete(org, team, resumed)
 
 
-def test_timeout_fails_with_a_clear_reason(org, team, conn, monkeypatch):
-    monkeypatch.setitem(runner.CLIENT_OPTIONS, "timeout", 0.2)
-    monkeypatch.setitem(runner.CLIENT_OPTIONS, "max_retries", 1)
+def test_timeout_fails_with_a_clear_reason(org, team, conn, sync_options):
     team.faults.slow_seconds = 0.6
     team.faults.slow_path = "/teams/spend"
-    run = run_new_sync(conn)
+    run = run_new_sync(conn, options=replace(sync_options, timeout=0.2, max_retries=1))
     assert run.status == SyncRun.Status.FAILED
     assert (
         run.message

@@ -30,32 +30,43 @@ from koalr.accounts.models import Organization
 from . import messages, windows
 from . import progress as p
 from .lanes import Lanes, RunFailed
+from .options import SyncOptions, configured_options
 from .streams import stream_totals
 from .windows import sync_window
 
 logger = logging.getLogger(__name__)
 
-# Extra CursorClient keyword arguments; tests set {"sleep": no-op, "limiter": NoRateLimit()}.
-CLIENT_OPTIONS: dict = {}
-
 ENTERPRISE_STREAMS = ("analytics", "ai_code")
 
 
-def build_client(connection: Connection, on_wait: Callable[[float, str], None]) -> CursorClient:
+def build_client(
+    connection: Connection, on_wait: Callable[[float, str], None], options: SyncOptions
+) -> CursorClient:
     return CursorClient(
-        connection.get_api_key(), base_url=connection.api_base_url, on_wait=on_wait, **CLIENT_OPTIONS
+        connection.get_api_key(),
+        base_url=connection.api_base_url,
+        on_wait=on_wait,
+        **options.client_options(),
     )
 
 
 def run_sync(
-    sync_run_id: int, *, days: int | None = None, progress: Callable[[SyncRun], None] | None = None
+    sync_run_id: int,
+    *,
+    days: int | None = None,
+    progress: Callable[[SyncRun], None] | None = None,
+    options: SyncOptions | None = None,
 ) -> SyncRun:
     """Run a queued (or interrupted) sync in the foreground and return the finished SyncRun.
 
     Raises SyncRun.DoesNotExist if the run is gone. A run that already finished is returned as
     is (a redelivered task must not sync twice). If another sync of the organization holds the
     lock, this run is closed as failed with "already running" and the connection is left alone.
+    Without ``options`` the run uses ``configured_options()``: the defaults, unless the
+    ``CURSOR_SYNC_OPTIONS`` setting holds others (the Celery task and ``sync_cursor`` pass none).
     """
+    if options is None:
+        options = configured_options()
     run = SyncRun.objects.select_related("connection").get(pk=sync_run_id)
     if not run.is_active:
         return run
@@ -67,7 +78,7 @@ def run_sync(
             if run.status == SyncRun.Status.RUNNING:
                 return run  # another worker is on this very run (a redelivered message)
             return _close(run, SyncRun.Status.FAILED, messages.ALREADY_RUNNING)
-        return _Sync(run, connection, days=days, callback=progress).execute()
+        return _Sync(run, connection, days=days, callback=progress, options=options).execute()
 
 
 def _close(run: SyncRun, status: str, message: str) -> SyncRun:
@@ -79,12 +90,13 @@ def _close(run: SyncRun, status: str, message: str) -> SyncRun:
 
 
 class _Sync:
-    def __init__(self, run: SyncRun, connection: Connection, *, days, callback):
+    def __init__(self, run: SyncRun, connection: Connection, *, days, callback, options: SyncOptions):
         self.run = run
         self.connection = connection
         self.org_id = run.organization_id
         self.days = days
         self.callback = callback
+        self.options = options
         self.status_before = connection.status  # as loaded with the run, before "syncing"
 
     def execute(self) -> SyncRun:
@@ -110,10 +122,12 @@ class _Sync:
         lanes = Lanes(
             run.pk,
             self.org_id,
-            lambda on_wait: build_client(self.connection, on_wait),
+            lambda on_wait: build_client(self.connection, on_wait, self.options),
             self.progress,
             (run.window_start, run.window_end),
             plan_skipped,
+            sleep=self.options.sleep,
+            parallel=self.options.parallel,
         )
         failure: RunFailed | None = None
         incomplete: list[str] = []
