@@ -1,4 +1,9 @@
-"""Fixtures for the integrations tests: a fake Cursor client, a recorded start_sync, seeded data."""
+"""Fixtures for the integrations tests: a fake Cursor client, connections, seeded data.
+
+Syncs started here go through the real `services.trigger_sync`. Under pytest-django the test's
+transaction never commits, so the Celery task it enqueues "after commit" never runs: a started
+sync stays a queued SyncRun to assert on.
+"""
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -7,7 +12,7 @@ import pytest
 from django.utils import timezone
 
 from analytics.models import CursorMember, DailyUsage, UsageEvent
-from integrations import key_check, services
+from integrations import key_check
 from integrations.cursor.records import Capabilities
 from integrations.models import Connection
 
@@ -49,30 +54,6 @@ def fake_cursor(monkeypatch):
     fake = FakeCursor()
     monkeypatch.setattr(key_check, "make_client", fake)
     return fake
-
-
-@dataclass
-class SyncSpy:
-    """Wraps the real sync engine's start_sync and records its calls.
-
-    Under pytest-django the test's transaction never commits, so the Celery task the engine
-    enqueues "after commit" never runs: a started sync stays a queued SyncRun to assert on.
-    """
-
-    calls: list = field(default_factory=list)
-
-    def __call__(self, connection, *, trigger, actor=None, days=None):
-        from integrations.cursor.sync import start_sync
-
-        self.calls.append({"connection": connection.pk, "trigger": trigger, "actor": actor, "days": days})
-        return start_sync(connection, trigger=trigger, actor=actor, days=days)
-
-
-@pytest.fixture
-def sync_calls(monkeypatch):
-    spy = SyncSpy()
-    monkeypatch.setattr(services, "_start_sync", spy)
-    return spy
 
 
 def make_connection(organization, *, key=API_KEY, status=Connection.Status.HEALTHY, **extra):

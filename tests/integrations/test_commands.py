@@ -181,6 +181,15 @@ def test_sync_cursor_fails_non_zero_with_the_runs_message(org, sim, sim_connecti
     assert team.api_key not in str(excinfo.value)
 
 
+def test_sync_cursor_refuses_while_the_key_is_rejected(org, sim_connection):
+    conn, team = sim_connection
+    Connection.objects.filter(pk=conn.pk).update(status=Connection.Status.KEY_REJECTED)
+    with pytest.raises(CommandError, match="replace it before syncing"):
+        run("sync_cursor", "--org", "acme")
+    assert not SyncRun.objects.exists()
+    assert not team.request_log  # Cursor was never asked
+
+
 def test_sync_cursor_refuses_bad_input(org, other_org):
     with pytest.raises(CommandError, match="not connected"):
         run("sync_cursor", "--org", "acme")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from integrations import tasks
+from integrations import services, tasks
 from integrations.cursor import sync
 from integrations.cursor.ratelimit import NoRateLimit
 from integrations.cursor.sync import SyncOptions
@@ -39,7 +39,7 @@ def no_eager_worker(monkeypatch):
     """A queued run stays queued: each test works its runs itself, in the foreground.
 
     The test settings run Celery tasks eagerly, so in a `transaction=True` test the task
-    enqueued on commit would work the whole sync inside `start_sync`, and the run the test
+    enqueued on commit would work the whole sync inside `trigger_sync`, and the run the test
     then hands to `run_sync` (from several threads, with options of its own) would already
     be finished.
     """
@@ -77,6 +77,6 @@ def make_connection(simulator):
 
 
 def run_new_sync(connection, **kwargs):
-    """Queue a run the way the UI does and work it in the foreground, like a worker would."""
-    run = sync.start_sync(connection, trigger="manual")
+    """Queue a run the way Sync now does and work it in the foreground, like a worker would."""
+    run = services.trigger_sync(connection)
     return sync.run_sync(run.pk, **kwargs)

@@ -94,7 +94,10 @@ class Command(BaseCommand):
         connection = Connection.objects.filter(organization__slug=org, provider="cursor").first()
         if connection is None:
             raise CommandError(f"Cursor is not connected for an organization with slug {org!r}.")
-        run = services.create_foreground_run(connection, days=days)
+        try:
+            run = services.create_foreground_run(connection, days=days)
+        except services.SyncNotAllowed as exc:
+            raise CommandError(exc.user_message) from None
 
         from integrations.cursor.sync import run_sync  # late: loads the client only when syncing
 
