@@ -16,7 +16,7 @@ from django.apps import apps
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from . import crypto
+from . import crypto, selectors
 from .key_check import (  # noqa: F401  (re-exported: views and commands catch these)
     CursorUnavailable,
     IntegrationError,
@@ -80,7 +80,7 @@ def connect_cursor(
 ) -> ConnectResult:
     """Validate the key with Cursor, then save the connection and enqueue the 30-day backfill."""
     api_key = api_key.strip()
-    if Connection.objects.filter(organization=organization, provider=Provider.CURSOR).exists():
+    if selectors.cursor_connection(organization, only=("pk",)) is not None:
         raise AlreadyConnected()
     check = check_key(api_key, base_url)  # before anything is stored
     connection = Connection(

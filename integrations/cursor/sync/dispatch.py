@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from integrations.locks import is_sync_locked
 from integrations.models import AuditLogEntry, Connection, SyncRun
+from integrations.selectors import cursor_connection
 
 from .progress import initial_progress
 from .windows import sync_window
@@ -34,7 +35,7 @@ def queue_run(connection: Connection, *, trigger: str, actor=None, days=None) ->
 
     with transaction.atomic():
         # Serializes concurrent starts for one connection (double click, beat + Sync now).
-        list(Connection.objects.select_for_update().filter(pk=connection.pk).values_list("pk", flat=True))
+        cursor_connection(connection.organization_id, for_update=True, only=("pk",))
         active = (
             SyncRun.objects.filter(
                 organization_id=connection.organization_id, status__in=SyncRun.ACTIVE_STATUSES
