@@ -16,7 +16,8 @@ from integrations import key_check
 from integrations.cursor.records import Capabilities
 from integrations.models import Connection
 
-# Looks like a real D4 key (prefix + 64 characters); distinctive so a leak is easy to find.
+# Shaped like a current Cursor Admin API key (`crsr_` and 64 characters, docs/cursor-api.md);
+# distinctive, so a leak is easy to find.
 API_KEY = "crsr_" + "Sx9kQ2vLr7Tz" * 5 + "pW4b"
 NEW_API_KEY = "key_" + "Mn3Jd8Hq" * 8 + "zY6c"
 ENTERPRISE = Capabilities(admin=True, analytics=True, ai_code=True, member_count=12, plan_note="")

@@ -1,11 +1,11 @@
 """Running one sync: lock → streams (lanes.py) → outcome on the SyncRun and the Connection.
 
-Fault rules (issue 5):
+Fault rules (Cursor's status codes and limits: docs/cursor-api.md):
 - 429: the client waits and retries; if Cursor keeps refusing, the unit waits and runs again.
 - 5xx / timeout / network: the client retries with backoff; then the run fails with a plain
   reason, keeping every batch stored so far, and the next run resumes from the last finished run.
-- 401 on the Admin API: the connection becomes "key rejected"; hourly syncs pause until the key
-  is replaced, and the audit log records it.
+- 401 on the Admin API: the connection becomes "key rejected" and the audit log records it; no
+  new sync starts (integrations.services.trigger_sync refuses) until the key is replaced.
 - 403 (PlanRequired) on a stream: that stream is marked unavailable, the others go on.
 - A malformed record is skipped by the client and counted in the run's message.
 """
