@@ -107,16 +107,15 @@ def main() -> None:
 
     from analytics.models import DailyUsage, UsageEvent
     from integrations.cursor.ratelimit import DEFAULT_LIMITS, InProcessRateLimiter, NoRateLimit
-    from integrations.cursor.sync import lanes, run_sync, runner, windows
+    from integrations.cursor.sync import SyncOptions, run_sync, runner, windows
     from integrations.models import Connection, SyncRun
     from koalr.accounts.models import Organization
 
-    if args.rate_limits:
-        runner.CLIENT_OPTIONS = {"limiter": InProcessRateLimiter(window_seconds=args.window_seconds)}
-    else:
-        runner.CLIENT_OPTIONS = {"limiter": NoRateLimit()}
-    if args.sequential:
-        lanes.PARALLEL_STREAMS = False
+    # run_sync below is called without options, so it reads them from this setting.
+    limiter = InProcessRateLimiter(window_seconds=args.window_seconds) if args.rate_limits else NoRateLimit()
+    django.conf.settings.CURSOR_SYNC_OPTIONS = SyncOptions(
+        limiter=limiter, parallel=False if args.sequential else None
+    )
 
     stamp = time.strftime("%Y%m%d-%H%M%S")
     org = Organization.objects.create(name=f"Bench {stamp}", slug=f"bench-{stamp}-{os.getpid()}")

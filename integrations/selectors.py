@@ -4,6 +4,7 @@ Every query here is scoped by the organization passed in; nothing here returns t
 (the view-models carry `api_key_last4` at most).
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -45,8 +46,40 @@ CAPABILITIES = [
 RECENT_RUNS = 10
 
 
-def cursor_connection(organization) -> Connection | None:
-    return Connection.objects.filter(organization=organization, provider=Provider.CURSOR).first()
+def cursor_connection(
+    org_or_id, *, for_update: bool = False, only: Iterable[str] | None = None
+) -> Connection | None:
+    """The organization's Cursor connection (an organization has at most one), or None.
+
+    The one place it is looked up. `org_or_id` is an Organization or its id. `for_update`
+    locks the row until the surrounding transaction ends; `only` loads just those fields.
+    """
+    connections = Connection.objects.filter(organization=org_or_id, provider=Provider.CURSOR)
+    if for_update:
+        connections = connections.select_for_update()
+    if only is not None:
+        connections = connections.only(*only)
+    return connections.first()
+
+
+def connection_status(org) -> dict:
+    """The Cursor connection's state for the dashboard's empty and partial states, and the
+    latest sync run while one is under way (two queries at most)."""
+    conn = cursor_connection(org, only=("id", "status", "last_synced_at", "capabilities", "last_error"))
+    syncing = conn is not None and conn.status in (Connection.Status.PENDING, Connection.Status.SYNCING)
+    run = None
+    if syncing:
+        run = SyncRun.objects.filter(organization=org, connection=conn).order_by("-created_at", "-pk").first()
+    return {
+        "connection": conn,
+        "connected": conn is not None,
+        "status": conn.status if conn else None,
+        "syncing": syncing,
+        "key_rejected": bool(conn and conn.status == Connection.Status.KEY_REJECTED),
+        "failing": bool(conn and conn.status == Connection.Status.FAILING),
+        "run": run,
+        "percent": run.percent if run else 0,
+    }
 
 
 def connection_status(org) -> dict:

@@ -1,9 +1,12 @@
-"""Writes for connections: connect, replace the key, disconnect, trigger syncs, rotate keys.
+"""Writes for connections: connect, replace the key, disconnect, start syncs, rotate keys.
 
-Views and management commands call these; they never touch the models directly. Every
-function takes the organization explicitly and scopes its queries by it. The API key is
-only ever handed to the Cursor client and to `Connection.set_api_key()`: it never reaches
-an audit entry, a log line, an exception message or a return value.
+Views, management commands and tasks call these; they never touch the models directly. Every
+function takes the organization (or a connection of it) explicitly and scopes its queries by
+it; the hourly beat and key rotation are the deliberate exceptions, across organizations. The
+API key is only ever handed to the Cursor client and to `Connection.set_api_key()`: it never
+reaches an audit entry, a log line, an exception message or a return value.
+
+`trigger_sync` is the one way a sync is queued, for every caller.
 """
 
 import logging
@@ -13,7 +16,7 @@ from django.apps import apps
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from . import crypto
+from . import crypto, selectors
 from .key_check import (  # noqa: F401  (re-exported: views and commands catch these)
     CursorUnavailable,
     IntegrationError,
@@ -33,25 +36,36 @@ class AlreadyConnected(IntegrationError):
         super().__init__("Cursor is already connected for this organization. Use “Replace key” instead.")
 
 
-class SyncNotAllowed(IntegrationError):
-    pass
-
-
 SYNC_ALREADY_RUNNING = "A sync is already running."
 SYNC_PAUSED = "Cursor rejected the stored key; replace it before syncing."
+
+
+class SyncNotAllowed(IntegrationError):
+    """No new sync was started; `user_message` says why."""
+
+
+class SyncsPaused(SyncNotAllowed):
+    """Cursor rejected the stored key: no new run until the key is replaced."""
+
+    def __init__(self):
+        super().__init__(SYNC_PAUSED)
+
+
+class SyncAlreadyRunning(SyncNotAllowed):
+    """The organization already has a sync queued or running: `run`.
+
+    Callers that only need a sync to happen (connect, replace key, the API) carry on with it.
+    """
+
+    def __init__(self, run: SyncRun):
+        super().__init__(SYNC_ALREADY_RUNNING)
+        self.run = run
 
 
 def record(organization, actor, action, detail="", provider=Provider.CURSOR) -> AuditLogEntry:
     return AuditLogEntry.objects.create(
         organization=organization, provider=provider, actor=actor, action=action, detail=detail[:300]
     )
-
-
-def _start_sync(connection, *, trigger, actor=None, days=None):
-    # Imported late: the sync engine imports the client, which the settings pages need not load.
-    from .cursor.sync import start_sync
-
-    return start_sync(connection, trigger=trigger, actor=actor, days=days)
 
 
 @dataclass(frozen=True)
@@ -66,7 +80,7 @@ def connect_cursor(
 ) -> ConnectResult:
     """Validate the key with Cursor, then save the connection and enqueue the 30-day backfill."""
     api_key = api_key.strip()
-    if Connection.objects.filter(organization=organization, provider=Provider.CURSOR).exists():
+    if selectors.cursor_connection(organization, only=("pk",)) is not None:
         raise AlreadyConnected()
     check = check_key(api_key, base_url)  # before anything is stored
     connection = Connection(
@@ -85,9 +99,7 @@ def connect_cursor(
             record(organization, actor, AuditLogEntry.Action.CONNECTED, _key_detail(connection))
     except IntegrityError:  # two admins connecting at once: the first one wins
         raise AlreadyConnected() from None
-    run = None
-    if start_backfill:
-        run = _start_sync(connection, trigger=SyncRun.Trigger.CONNECT, actor=actor)
+    run = _start_backfill(connection, actor) if start_backfill else None
     logger.info("Cursor connected org=%s connection=%s", organization.pk, connection.pk)
     return ConnectResult(connection, check.enterprise_note, run)
 
@@ -106,8 +118,18 @@ def replace_key(connection: Connection, actor, api_key: str, team_id: str | None
     with transaction.atomic():
         connection.save()
         record(connection.organization, actor, AuditLogEntry.Action.KEY_REPLACED, _key_detail(connection))
-    run = _start_sync(connection, trigger=SyncRun.Trigger.CONNECT, actor=actor)
-    return ConnectResult(connection, check.enterprise_note, run)
+    return ConnectResult(connection, check.enterprise_note, _start_backfill(connection, actor))
+
+
+def _start_backfill(connection: Connection, actor) -> SyncRun:
+    """The sync after connect or replace key; both leave the connection pending, not paused.
+
+    A sync already queued or running is the one reported: syncs never stack.
+    """
+    try:
+        return trigger_sync(connection, actor, trigger=SyncRun.Trigger.CONNECT)
+    except SyncAlreadyRunning as exc:
+        return exc.run
 
 
 def analytics_models():
@@ -149,32 +171,55 @@ def disconnect(connection: Connection, actor, *, keep_history: bool) -> int:
     return deleted
 
 
-def _active_run(organization) -> SyncRun | None:
-    return SyncRun.objects.filter(organization=organization, status__in=SyncRun.ACTIVE_STATUSES).first()
+def trigger_sync(
+    connection: Connection, actor=None, *, trigger: str = SyncRun.Trigger.MANUAL, days: int | None = None
+) -> SyncRun:
+    """Start a sync of `connection`: queue a SyncRun and enqueue its Celery task after commit.
 
+    The one entry point for every caller: connect and replace key (trigger "connect"), Sync
+    now ("manual", the default), the hourly beat ("hourly"), the API ("api"). With an `actor`,
+    the audit log records who started it. `days` fixes the window to the last `days` UTC
+    days; otherwise the worker picks it when the run starts.
 
-def trigger_sync(connection: Connection, actor, *, trigger=SyncRun.Trigger.MANUAL, days=None) -> SyncRun:
-    """'Sync now': enqueue a sync unless one is active or the key is known to be rejected.
-
-    The engine decides what "active" means (it takes over runs whose worker died), so the
-    run it hands back is compared with the one that was active before: the same run means
-    nothing new was started. The engine writes the audit entry for the actor.
+    Raises `SyncsPaused` while Cursor rejects the stored key: such a connection gets no new
+    run until connect or replace key sets it back to pending. Raises `SyncAlreadyRunning`
+    (with that run) when the organization already has a sync queued or running; the engine
+    takes over a run whose worker died, so such a run does not count.
     """
     if connection.syncs_paused:
-        raise SyncNotAllowed(SYNC_PAUSED)
-    before = _active_run(connection.organization)
-    run = _start_sync(connection, trigger=trigger, actor=actor, days=days)
-    if before is not None and run.pk == before.pk:
-        raise SyncNotAllowed(SYNC_ALREADY_RUNNING)
+        raise SyncsPaused()
+    # Imported late: the sync engine imports the client, which the settings pages need not load.
+    from .cursor.sync.dispatch import queue_run
+
+    run, queued = queue_run(connection, trigger=trigger, actor=actor, days=days)
+    if not queued:
+        raise SyncAlreadyRunning(run)
     return run
+
+
+def enqueue_hourly_syncs() -> int:
+    """What Celery beat calls every hour: `trigger_sync` for every Cursor connection, across
+    organizations. Returns how many runs were queued; paused connections and organizations
+    with a sync under way are skipped."""
+    queued = 0
+    for connection in Connection.objects.filter(provider=Provider.CURSOR).order_by("pk").iterator():
+        try:
+            trigger_sync(connection, trigger=SyncRun.Trigger.HOURLY)
+        except SyncNotAllowed:
+            continue
+        queued += 1
+    return queued
 
 
 def create_foreground_run(connection: Connection, *, days=None) -> SyncRun:
     """A queued run for `manage.py sync_cursor`, which runs it itself instead of enqueueing it.
 
-    No active-run check here: `run_sync` takes the organization's lock and closes this run
-    as "already running" if a worker holds it, which the command reports.
+    The paused-key rule of `trigger_sync` holds here too: `SyncsPaused` while Cursor rejects
+    the stored key. No active-run check: `run_sync` takes the organization's lock and closes
+    this run as "already running" if a worker holds it, which the command reports.
     """
+    if connection.syncs_paused:
+        raise SyncsPaused()
     with transaction.atomic():
         run = SyncRun.objects.create(
             organization=connection.organization, connection=connection, trigger=SyncRun.Trigger.COMMAND

@@ -1,7 +1,8 @@
-"""Celery tasks for connections: thin adapters over integrations.cursor.sync."""
+"""Celery tasks for connections: thin adapters over the sync engine and `services`."""
 
 from celery import shared_task
 
+from integrations import services
 from integrations.cursor import sync
 from integrations.models import SyncRun
 
@@ -17,7 +18,7 @@ def sync_connection(sync_run_id: int) -> None:
         return  # the run (or its organization) was deleted meanwhile
 
 
-# Not retried: the beat fires again next hour, and start_sync never stacks runs.
+# Not retried: the beat fires again next hour, and trigger_sync never stacks runs.
 @shared_task(ignore_result=True)
 def enqueue_hourly_syncs() -> int:
-    return sync.enqueue_hourly_syncs()
+    return services.enqueue_hourly_syncs()

@@ -1,4 +1,9 @@
-"""Fixtures for the integrations tests: a fake Cursor client, a recorded start_sync, seeded data."""
+"""Fixtures for the integrations tests: a fake Cursor client, connections, seeded data.
+
+Syncs started here go through the real `services.trigger_sync`. Under pytest-django the test's
+transaction never commits, so the Celery task it enqueues "after commit" never runs: a started
+sync stays a queued SyncRun to assert on.
+"""
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -7,11 +12,12 @@ import pytest
 from django.utils import timezone
 
 from analytics.models import CursorMember, DailyUsage, UsageEvent
-from integrations import key_check, services
+from integrations import key_check
 from integrations.cursor.records import Capabilities
 from integrations.models import Connection
 
-# Looks like a real D4 key (prefix + 64 characters); distinctive so a leak is easy to find.
+# Shaped like a current Cursor Admin API key (`crsr_` and 64 characters, docs/cursor-api.md);
+# distinctive, so a leak is easy to find.
 API_KEY = "crsr_" + "Sx9kQ2vLr7Tz" * 5 + "pW4b"
 NEW_API_KEY = "key_" + "Mn3Jd8Hq" * 8 + "zY6c"
 ENTERPRISE = Capabilities(admin=True, analytics=True, ai_code=True, member_count=12, plan_note="")
@@ -49,30 +55,6 @@ def fake_cursor(monkeypatch):
     fake = FakeCursor()
     monkeypatch.setattr(key_check, "make_client", fake)
     return fake
-
-
-@dataclass
-class SyncSpy:
-    """Wraps the real sync engine's start_sync and records its calls.
-
-    Under pytest-django the test's transaction never commits, so the Celery task the engine
-    enqueues "after commit" never runs: a started sync stays a queued SyncRun to assert on.
-    """
-
-    calls: list = field(default_factory=list)
-
-    def __call__(self, connection, *, trigger, actor=None, days=None):
-        from integrations.cursor.sync import start_sync
-
-        self.calls.append({"connection": connection.pk, "trigger": trigger, "actor": actor, "days": days})
-        return start_sync(connection, trigger=trigger, actor=actor, days=days)
-
-
-@pytest.fixture
-def sync_calls(monkeypatch):
-    spy = SyncSpy()
-    monkeypatch.setattr(services, "_start_sync", spy)
-    return spy
 
 
 def make_connection(organization, *, key=API_KEY, status=Connection.Status.HEALTHY, **extra):

@@ -29,12 +29,12 @@ def test_members_are_forbidden_every_management_page(member_client, connection, 
 
 
 @pytest.mark.parametrize("url", [SYNC, REPLACE, DISCONNECT, CONNECT])
-def test_members_cannot_change_the_integration(member_client, connection, fake_cursor, sync_calls, url):
+def test_members_cannot_change_the_integration(member_client, connection, fake_cursor, url):
     data = {"api_key": NEW_API_KEY, "history": "delete"}
     assert member_client.post(url, data).status_code == 403
     connection.refresh_from_db()
     assert connection.get_api_key() == API_KEY
-    assert SyncRun.objects.count() == 0 and sync_calls.calls == [] and fake_cursor.calls == []
+    assert SyncRun.objects.count() == 0 and fake_cursor.calls == []
     assert not AuditLogEntry.objects.exists()
 
 
@@ -57,14 +57,12 @@ def test_outsiders_get_404_for_pages_about_a_connection(outsider_client, connect
 
 
 @pytest.mark.parametrize("url", [SYNC, REPLACE, DISCONNECT])
-def test_outsiders_cannot_change_another_orgs_connection(
-    outsider_client, connection, fake_cursor, sync_calls, url
-):
+def test_outsiders_cannot_change_another_orgs_connection(outsider_client, connection, fake_cursor, url):
     response = outsider_client.post(url, {"api_key": NEW_API_KEY, "history": "delete"})
     assert response.status_code == 404
     connection.refresh_from_db()
     assert connection.get_api_key() == API_KEY
-    assert sync_calls.calls == [] and fake_cursor.calls == []
+    assert not SyncRun.objects.exists() and fake_cursor.calls == []
     assert not AuditLogEntry.objects.exists()
 
 

@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 
 from analytics.models import CursorMember, DailyUsage, UsageEvent
 from integrations.cursor.ratelimit import NoRateLimit
-from integrations.cursor.sync import runner, streams
+from integrations.cursor.sync import SyncOptions
 from integrations.management.commands.sync_cursor import ProgressPrinter
 from integrations.models import AuditLogEntry, Connection, SyncRun
 
@@ -25,13 +25,13 @@ def run(*args):
 
 
 @pytest.fixture
-def sim(cursor_sim, make_sim_team, monkeypatch):
-    """A small simulated team, rate limits off, and a client that never really sleeps."""
+def sim(cursor_sim, make_sim_team, settings):
+    """A small simulated team, rate limits off, and syncs that never really sleep.
+
+    `sync_cursor` takes no sync options, so they go in through the setting its run reads.
+    """
     cursor_sim.rate_limits = False  # restored by make_sim_team's teardown
-    monkeypatch.setattr(
-        runner, "CLIENT_OPTIONS", {"sleep": lambda s: None, "limiter": NoRateLimit(), "timeout": 5.0}
-    )
-    monkeypatch.setattr(streams, "sleep", lambda s: None)
+    settings.CURSOR_SYNC_OPTIONS = SyncOptions(sleep=lambda s: None, limiter=NoRateLimit(), timeout=5.0)
     return cursor_sim
 
 
@@ -179,6 +179,15 @@ def test_sync_cursor_fails_non_zero_with_the_runs_message(org, sim, sim_connecti
     assert run_row.status == SyncRun.Status.FAILED
     assert str(excinfo.value) == run_row.message and "rejected" in run_row.message
     assert team.api_key not in str(excinfo.value)
+
+
+def test_sync_cursor_refuses_while_the_key_is_rejected(org, sim_connection):
+    conn, team = sim_connection
+    Connection.objects.filter(pk=conn.pk).update(status=Connection.Status.KEY_REJECTED)
+    with pytest.raises(CommandError, match="replace it before syncing"):
+        run("sync_cursor", "--org", "acme")
+    assert not SyncRun.objects.exists()
+    assert not team.request_log  # Cursor was never asked
 
 
 def test_sync_cursor_refuses_bad_input(org, other_org):

@@ -24,7 +24,7 @@ def assert_no_key(text: str, *keys: str):
 
 
 @pytest.fixture
-def connected(admin_client, org, fake_cursor, sync_calls):
+def connected(admin_client, org, fake_cursor):
     """Acme connected through the real form, so every code path the key travels is exercised."""
     response = admin_client.post(
         reverse("integrations:cursor_connect"), {"api_key": API_KEY, "team_id": "t1"}
@@ -125,7 +125,7 @@ def test_django_admin_change_page_shows_last4_and_saving_keeps_the_key(superuser
     assert connected.base_url == ""  # read-only: the key cannot be redirected to another host
 
 
-def test_logs_never_contain_the_key(caplog, admin_client, org, fake_cursor, sync_calls):
+def test_logs_never_contain_the_key(caplog, admin_client, org, fake_cursor):
     caplog.set_level(logging.DEBUG)
     admin_client.post(reverse("integrations:cursor_connect"), {"api_key": API_KEY})
     SyncRun.objects.update(status=SyncRun.Status.SUCCEEDED)
@@ -141,7 +141,7 @@ def test_logs_never_contain_the_key(caplog, admin_client, org, fake_cursor, sync
         assert_no_key(repr(record.args), API_KEY, NEW_API_KEY)
 
 
-def test_audit_entries_never_hold_the_key(connected, admin_user, fake_cursor, sync_calls):
+def test_audit_entries_never_hold_the_key(connected, admin_user, fake_cursor):
     services.replace_key(connected, admin_user, NEW_API_KEY)
     SyncRun.objects.update(status=SyncRun.Status.SUCCEEDED)
     services.trigger_sync(connected, admin_user)
@@ -152,7 +152,7 @@ def test_audit_entries_never_hold_the_key(connected, admin_user, fake_cursor, sy
         assert_no_key(detail, API_KEY, NEW_API_KEY)
 
 
-def test_exception_messages_and_reprs_never_hold_the_key(org, admin_user, fake_cursor, sync_calls, settings):
+def test_exception_messages_and_reprs_never_hold_the_key(org, admin_user, fake_cursor, settings):
     fake_cursor.error = InvalidApiKey(status=401)
     with pytest.raises(services.KeyRejected) as rejected:
         services.connect_cursor(org, admin_user, API_KEY)

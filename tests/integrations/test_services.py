@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_connect_validates_then_saves_encrypted_key_audits_and_enqueues_backfill(
-    org, admin_user, fake_cursor, sync_calls
+    org, admin_user, fake_cursor
 ):
     result = services.connect_cursor(org, admin_user, f"  {API_KEY}\n", team_id=" team-42 ")
 
@@ -37,10 +37,9 @@ def test_connect_validates_then_saves_encrypted_key_audits_and_enqueues_backfill
     assert conn.capabilities == {"admin": True, "analytics": True, "ai_code": True, "member_count": 12}
     assert conn.created_by == admin_user
     assert result.enterprise_note == ""
-    assert sync_calls.calls == [
-        {"connection": conn.pk, "trigger": "connect", "actor": admin_user, "days": None}
-    ]
-    assert result.sync_run.trigger == SyncRun.Trigger.CONNECT
+    assert SyncRun.objects.get(organization=org) == result.sync_run
+    assert result.sync_run.connection == conn and result.sync_run.trigger == SyncRun.Trigger.CONNECT
+    assert result.sync_run.status == SyncRun.Status.QUEUED and result.sync_run.window_start is None
     entry = AuditLogEntry.objects.get(organization=org, action=AuditLogEntry.Action.CONNECTED)
     assert entry.actor == admin_user
     assert API_KEY not in entry.detail
@@ -48,7 +47,7 @@ def test_connect_validates_then_saves_encrypted_key_audits_and_enqueues_backfill
     assert AuditLogEntry.objects.filter(organization=org, action="sync_triggered", actor=admin_user).exists()
 
 
-def test_rejected_key_saves_nothing(org, admin_user, fake_cursor, sync_calls):
+def test_rejected_key_saves_nothing(org, admin_user, fake_cursor):
     fake_cursor.error = InvalidApiKey("401 on /teams/members", status=401)
     with pytest.raises(services.KeyRejected) as excinfo:
         services.connect_cursor(org, admin_user, API_KEY)
@@ -57,7 +56,7 @@ def test_rejected_key_saves_nothing(org, admin_user, fake_cursor, sync_calls):
     assert API_KEY not in str(excinfo.value) and API_KEY not in excinfo.value.hint
     assert not Connection.objects.exists()
     assert not AuditLogEntry.objects.exists()
-    assert sync_calls.calls == []
+    assert not SyncRun.objects.exists()
 
 
 @pytest.mark.parametrize(
@@ -71,7 +70,7 @@ def test_rejected_key_saves_nothing(org, admin_user, fake_cursor, sync_calls):
     ],
     ids=["unreachable", "timeout", "5xx", "malformed", "429"],
 )
-def test_unreachable_cursor_is_retryable_and_saves_nothing(org, admin_user, fake_cursor, sync_calls, error):
+def test_unreachable_cursor_is_retryable_and_saves_nothing(org, admin_user, fake_cursor, error):
     fake_cursor.error = error
     with pytest.raises(services.CursorUnavailable) as excinfo:
         services.connect_cursor(org, admin_user, API_KEY)
@@ -79,20 +78,20 @@ def test_unreachable_cursor_is_retryable_and_saves_nothing(org, admin_user, fake
         "We couldn't reach Cursor right now. Nothing was saved — please try again in a minute."
     )
     assert not Connection.objects.exists()
-    assert sync_calls.calls == []
+    assert not SyncRun.objects.exists()
 
 
-def test_key_without_enterprise_is_saved_with_a_note(org, admin_user, fake_cursor, sync_calls):
+def test_key_without_enterprise_is_saved_with_a_note(org, admin_user, fake_cursor):
     fake_cursor.capabilities = TEAM_PLAN
     result = services.connect_cursor(org, admin_user, API_KEY)
     assert "Enterprise" in result.enterprise_note
     assert "Admin API data" in result.enterprise_note
     conn = Connection.objects.get(organization=org)
     assert conn.capabilities["analytics"] is False and conn.capabilities["ai_code"] is False
-    assert len(sync_calls.calls) == 1
+    assert SyncRun.objects.filter(organization=org).get() == result.sync_run
 
 
-def test_plan_refusing_even_the_admin_api_still_saves_with_a_note(org, admin_user, fake_cursor, sync_calls):
+def test_plan_refusing_even_the_admin_api_still_saves_with_a_note(org, admin_user, fake_cursor):
     fake_cursor.error = PlanRequired("403 on /teams/members", status=403)
     result = services.connect_cursor(org, admin_user, API_KEY)
     assert "Enterprise access required" in result.enterprise_note
@@ -103,32 +102,33 @@ def test_plan_refusing_even_the_admin_api_still_saves_with_a_note(org, admin_use
     }
 
 
-def test_second_connect_for_the_same_org_is_refused(org, admin_user, fake_cursor, sync_calls, connection):
+def test_second_connect_for_the_same_org_is_refused(org, admin_user, fake_cursor, connection):
     with pytest.raises(services.AlreadyConnected):
         services.connect_cursor(org, admin_user, NEW_API_KEY)
     assert fake_cursor.calls == []  # refused before the key travels anywhere
     assert Connection.objects.get(organization=org).get_api_key() == API_KEY
 
 
-def test_connect_with_start_backfill_false_enqueues_nothing(org, fake_cursor, sync_calls):
+def test_connect_with_start_backfill_false_enqueues_nothing(org, fake_cursor):
     result = services.connect_cursor(org, None, API_KEY, start_backfill=False)
-    assert result.sync_run is None and sync_calls.calls == []
+    assert result.sync_run is None and not SyncRun.objects.exists()
 
 
-def test_replace_key_revalidates_resumes_syncing_and_audits(org, admin_user, fake_cursor, sync_calls):
+def test_replace_key_revalidates_resumes_syncing_and_audits(org, admin_user, fake_cursor):
     conn = make_connection(org, status=Connection.Status.KEY_REJECTED, last_error="Cursor rejected the key.")
-    services.replace_key(conn, admin_user, NEW_API_KEY, team_id="t-2")
+    result = services.replace_key(conn, admin_user, NEW_API_KEY, team_id="t-2")
     conn.refresh_from_db()
     assert fake_cursor.calls == [(NEW_API_KEY, "")]
     assert conn.get_api_key() == NEW_API_KEY and conn.api_key_last4 == NEW_API_KEY[-4:]
     assert conn.status == Connection.Status.PENDING and not conn.syncs_paused
     assert conn.last_error == "" and conn.team_id == "t-2"
-    assert len(sync_calls.calls) == 1
+    assert SyncRun.objects.filter(organization=org).get() == result.sync_run
+    assert result.sync_run.trigger == SyncRun.Trigger.CONNECT
     entry = AuditLogEntry.objects.get(organization=org, action=AuditLogEntry.Action.KEY_REPLACED)
     assert NEW_API_KEY not in entry.detail and API_KEY not in entry.detail
 
 
-def test_replace_key_rejected_keeps_the_old_key(org, admin_user, fake_cursor, sync_calls):
+def test_replace_key_rejected_keeps_the_old_key(org, admin_user, fake_cursor):
     conn = make_connection(org)
     fake_cursor.error = InvalidApiKey(status=401)
     with pytest.raises(services.KeyRejected):
@@ -192,25 +192,26 @@ def test_disconnect_cancels_active_runs_so_a_reconnect_can_sync(org, admin_user)
     assert run.status == SyncRun.Status.FAILED and "disconnected" in run.message
 
 
-def test_trigger_sync_starts_a_run_and_audits(org, admin_user, sync_calls):
+def test_trigger_sync_starts_a_run_and_audits(org, admin_user):
     conn = make_connection(org)
     run = services.trigger_sync(conn, admin_user)
     assert run.trigger == SyncRun.Trigger.MANUAL and run.status == SyncRun.Status.QUEUED
-    assert sync_calls.calls[0]["trigger"] == SyncRun.Trigger.MANUAL
+    assert SyncRun.objects.filter(organization=org).get() == run
     entries = AuditLogEntry.objects.filter(organization=org, action=AuditLogEntry.Action.SYNC_TRIGGERED)
     assert [e.actor for e in entries] == [admin_user]
 
 
-def test_trigger_sync_while_a_run_is_queued_starts_nothing(org, admin_user, sync_calls):
+def test_trigger_sync_while_a_run_is_queued_starts_nothing(org, admin_user):
     conn = make_connection(org)
-    SyncRun.objects.create(organization=org, connection=conn, status=SyncRun.Status.QUEUED)
-    with pytest.raises(services.SyncNotAllowed, match="A sync is already running"):
+    queued = SyncRun.objects.create(organization=org, connection=conn, status=SyncRun.Status.QUEUED)
+    with pytest.raises(services.SyncNotAllowed, match="A sync is already running") as refused:
         services.trigger_sync(conn, admin_user)
+    assert refused.value.run == queued  # what the API and connect report instead
     assert SyncRun.objects.filter(organization=org).count() == 1
     assert not AuditLogEntry.objects.filter(action=AuditLogEntry.Action.SYNC_TRIGGERED).exists()
 
 
-def test_trigger_sync_while_a_worker_holds_the_run_starts_nothing(org, admin_user, sync_calls):
+def test_trigger_sync_while_a_worker_holds_the_run_starts_nothing(org, admin_user):
     conn = make_connection(org)
     SyncRun.objects.create(organization=org, connection=conn, status=SyncRun.Status.RUNNING)
     with org_sync_lock(org.pk) as acquired:  # a live worker holds the organization's lock
@@ -220,7 +221,7 @@ def test_trigger_sync_while_a_worker_holds_the_run_starts_nothing(org, admin_use
     assert SyncRun.objects.filter(organization=org).count() == 1
 
 
-def test_a_run_whose_worker_died_does_not_block_sync_now(org, admin_user, sync_calls):
+def test_a_run_whose_worker_died_does_not_block_sync_now(org, admin_user):
     conn = make_connection(org)
     dead = SyncRun.objects.create(organization=org, connection=conn, status=SyncRun.Status.RUNNING)
     run = services.trigger_sync(conn, admin_user)  # nobody holds the lock: the engine takes over
@@ -229,19 +230,29 @@ def test_a_run_whose_worker_died_does_not_block_sync_now(org, admin_user, sync_c
     assert dead.status == SyncRun.Status.FAILED
 
 
-def test_another_orgs_active_run_does_not_block_sync_now(org, other_org, admin_user, sync_calls):
+def test_another_orgs_active_run_does_not_block_sync_now(org, other_org, admin_user):
     conn = make_connection(org)
     other = make_connection(other_org)
     SyncRun.objects.create(organization=other_org, connection=other, status=SyncRun.Status.RUNNING)
-    services.trigger_sync(conn, admin_user)
-    assert len(sync_calls.calls) == 1
+    run = services.trigger_sync(conn, admin_user)
+    assert SyncRun.objects.filter(organization=org).get() == run
 
 
-def test_trigger_sync_refused_while_the_key_is_rejected(org, admin_user, sync_calls):
+def test_trigger_sync_refused_while_the_key_is_rejected(org, admin_user):
     conn = make_connection(org, status=Connection.Status.KEY_REJECTED)
-    with pytest.raises(services.SyncNotAllowed, match="replace it"):
-        services.trigger_sync(conn, admin_user)
-    assert sync_calls.calls == []
+    for trigger in SyncRun.Trigger.values:  # Sync now, the hourly beat, the API alike
+        with pytest.raises(services.SyncNotAllowed, match="replace it"):
+            services.trigger_sync(conn, admin_user, trigger=trigger)
+    assert not SyncRun.objects.exists()
+    assert not AuditLogEntry.objects.filter(action=AuditLogEntry.Action.SYNC_TRIGGERED).exists()
+
+
+def test_replace_key_while_a_sync_is_queued_reports_that_sync(org, admin_user, fake_cursor):
+    conn = make_connection(org)
+    queued = SyncRun.objects.create(organization=org, connection=conn, status=SyncRun.Status.QUEUED)
+    result = services.replace_key(conn, admin_user, NEW_API_KEY)
+    assert result.sync_run == queued
+    assert SyncRun.objects.filter(organization=org).count() == 1
 
 
 # --- key rotation ---

@@ -88,7 +88,7 @@ def test_transient_blip_is_retried_once_and_then_connects(org, admin_user, curso
 
 
 def test_connect_form_against_the_simulator_and_logs_stay_clean(
-    caplog, admin_client, org, cursor_sim, sim_team, settings, sync_calls
+    caplog, admin_client, org, cursor_sim, sim_team, settings
 ):
     settings.CURSOR_API_BASE_URL = cursor_sim.base_url
     caplog.set_level(logging.DEBUG)

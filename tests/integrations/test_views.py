@@ -56,7 +56,7 @@ def test_connect_form_key_is_a_password_input_without_autocomplete(admin_client,
 
 
 def test_connect_success_saves_enqueues_and_lands_on_the_connection_page(
-    admin_client, org, admin_user, fake_cursor, sync_calls
+    admin_client, org, admin_user, fake_cursor
 ):
     response = admin_client.post(CONNECT, {"api_key": f" {API_KEY} ", "team_id": "team-7"})
     assert response.status_code == 302 and response["Location"] == DETAIL
@@ -67,9 +67,7 @@ def test_connect_success_saves_enqueues_and_lands_on_the_connection_page(
     assert "Cursor is connected" in page and "team-7" in page
 
 
-def test_rejected_key_shows_the_message_keeps_team_id_and_not_the_key(
-    admin_client, org, fake_cursor, sync_calls
-):
+def test_rejected_key_shows_the_message_keeps_team_id_and_not_the_key(admin_client, org, fake_cursor):
     fake_cursor.error = InvalidApiKey(status=401)
     response = admin_client.post(CONNECT, {"api_key": API_KEY, "team_id": "team-7"})
     assert response.status_code == 200
@@ -78,11 +76,11 @@ def test_rejected_key_shows_the_message_keeps_team_id_and_not_the_key(
     assert "admin scope" in page
     assert API_KEY not in page
     assert 'value="team-7"' in page
-    assert not Connection.objects.exists() and sync_calls.calls == []
+    assert not Connection.objects.exists() and not SyncRun.objects.exists()
 
 
 @pytest.mark.parametrize("error", [CursorUnreachable("down"), UpstreamError("502", status=502)])
-def test_unreachable_cursor_shows_a_retryable_message(admin_client, org, fake_cursor, sync_calls, error):
+def test_unreachable_cursor_shows_a_retryable_message(admin_client, org, fake_cursor, error):
     fake_cursor.error = error
     page = text(admin_client.post(CONNECT, {"api_key": API_KEY}))
     assert (
@@ -92,7 +90,7 @@ def test_unreachable_cursor_shows_a_retryable_message(admin_client, org, fake_cu
     assert not Connection.objects.exists()
 
 
-def test_team_plan_key_is_saved_with_the_enterprise_note(admin_client, org, fake_cursor, sync_calls):
+def test_team_plan_key_is_saved_with_the_enterprise_note(admin_client, org, fake_cursor):
     fake_cursor.capabilities = TEAM_PLAN
     response = admin_client.post(CONNECT, {"api_key": API_KEY}, follow=True)
     assert response.redirect_chain[-1][0] == DETAIL
@@ -217,14 +215,14 @@ def test_connection_page_redirects_to_connect_when_not_connected(admin_client, o
 # --- Sync now ---
 
 
-def test_sync_now_starts_a_run_and_audits(admin_client, org, admin_user, connection, sync_calls):
+def test_sync_now_starts_a_run_and_audits(admin_client, org, admin_user, connection):
     response = admin_client.post(SYNC, follow=True)
     assert "Sync started." in text(response)
     assert SyncRun.objects.filter(organization=org, trigger="manual").count() == 1
     assert AuditLogEntry.objects.filter(organization=org, action="sync_triggered", actor=admin_user).exists()
 
 
-def test_sync_now_while_running_says_so_and_starts_nothing(admin_client, org, connection, sync_calls):
+def test_sync_now_while_running_says_so_and_starts_nothing(admin_client, org, connection):
     SyncRun.objects.create(organization=org, connection=connection, status=SyncRun.Status.QUEUED)
     response = admin_client.post(SYNC, follow=True)
     assert "A sync is already running" in text(response)
@@ -232,15 +230,22 @@ def test_sync_now_while_running_says_so_and_starts_nothing(admin_client, org, co
     assert not AuditLogEntry.objects.filter(organization=org, action="sync_triggered").exists()
 
 
-def test_sync_now_is_post_only(admin_client, connection, sync_calls):
+def test_sync_now_while_the_key_is_rejected_asks_for_a_new_key(admin_client, org, connection):
+    Connection.objects.filter(pk=connection.pk).update(status=Connection.Status.KEY_REJECTED)
+    response = admin_client.post(SYNC, follow=True)
+    assert "Cursor rejected the stored key; replace it before syncing." in text(response)
+    assert not SyncRun.objects.exists()
+
+
+def test_sync_now_is_post_only(admin_client, connection):
     assert admin_client.get(SYNC).status_code == 405
-    assert sync_calls.calls == []
+    assert not SyncRun.objects.exists()
 
 
 # --- replace key ---
 
 
-def test_replace_key_validates_resumes_and_audits(admin_client, org, fake_cursor, sync_calls):
+def test_replace_key_validates_resumes_and_audits(admin_client, org, fake_cursor):
     make_connection(org, status=Connection.Status.KEY_REJECTED, team_id="old")
     page = text(admin_client.get(REPLACE))
     assert 'value="old"' in page and 'type="password"' in page
@@ -249,7 +254,7 @@ def test_replace_key_validates_resumes_and_audits(admin_client, org, fake_cursor
     conn = Connection.objects.get(organization=org)
     assert conn.get_api_key() == NEW_API_KEY and conn.status == Connection.Status.PENDING
     assert AuditLogEntry.objects.filter(organization=org, action="key_replaced").count() == 1
-    assert len(sync_calls.calls) == 1
+    assert SyncRun.objects.filter(organization=org, trigger=SyncRun.Trigger.CONNECT).count() == 1
 
 
 def test_replace_key_rejected_keeps_the_old_key_and_shows_the_message(admin_client, org, fake_cursor):
@@ -299,7 +304,7 @@ def test_disconnect_without_a_choice_changes_nothing(admin_client, org, connecti
 # --- audit log ---
 
 
-def test_audit_log_lists_who_when_what(admin_client, org, admin_user, fake_cursor, sync_calls):
+def test_audit_log_lists_who_when_what(admin_client, org, admin_user, fake_cursor):
     admin_client.post(CONNECT, {"api_key": API_KEY})
     SyncRun.objects.filter(organization=org).update(status=SyncRun.Status.SUCCEEDED)
     admin_client.post(SYNC)

@@ -2,9 +2,10 @@
 
 import pytest
 
+from integrations import services, tasks
 from integrations.cursor import sync
 from integrations.cursor.ratelimit import NoRateLimit
-from integrations.cursor.sync import runner, streams
+from integrations.cursor.sync import SyncOptions
 from integrations.models import Connection
 
 
@@ -13,15 +14,36 @@ def simulator(cursor_sim):
     return cursor_sim
 
 
+@pytest.fixture
+def sync_waits():
+    """Every wait a sync asked for, in seconds: tests never really sleep."""
+    return []
+
+
+@pytest.fixture
+def sync_options(sync_waits) -> SyncOptions:
+    """No real sleeping and no client-side throttling; every wait is still recorded."""
+    return SyncOptions(sleep=sync_waits.append, limiter=NoRateLimit(), timeout=5.0)
+
+
 @pytest.fixture(autouse=True)
-def fast_sync(monkeypatch):
-    """No real sleeping and no client-side throttling in tests; every wait is still reported."""
-    waits = []
-    monkeypatch.setattr(
-        runner, "CLIENT_OPTIONS", {"sleep": waits.append, "limiter": NoRateLimit(), "timeout": 5.0}
-    )
-    monkeypatch.setattr(streams, "sleep", waits.append)
-    return waits
+def default_sync_options(settings, sync_options):
+    """The options of every run a test works without passing its own (`run_sync(pk)`, the
+    Celery task): the seam `options.configured_options()` reads. Tests that need others pass
+    `options=` to `run_sync` / `run_new_sync`."""
+    settings.CURSOR_SYNC_OPTIONS = sync_options
+
+
+@pytest.fixture(autouse=True)
+def no_eager_worker(monkeypatch):
+    """A queued run stays queued: each test works its runs itself, in the foreground.
+
+    The test settings run Celery tasks eagerly, so in a `transaction=True` test the task
+    enqueued on commit would work the whole sync inside `trigger_sync`, and the run the test
+    then hands to `run_sync` (from several threads, with options of its own) would already
+    be finished.
+    """
+    monkeypatch.setattr(tasks.sync_connection, "delay", lambda sync_run_id: None)
 
 
 @pytest.fixture
@@ -55,6 +77,6 @@ def make_connection(simulator):
 
 
 def run_new_sync(connection, **kwargs):
-    """Queue a run the way the UI does and work it in the foreground, like a worker would."""
-    run = sync.start_sync(connection, trigger="manual")
+    """Queue a run the way Sync now does and work it in the foreground, like a worker would."""
+    run = services.trigger_sync(connection)
     return sync.run_sync(run.pk, **kwargs)

@@ -2,6 +2,7 @@
 and two organizations syncing at once."""
 
 import threading
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -9,9 +10,8 @@ from django.db import connection as db_connection
 from django.utils import timezone
 
 from analytics.models import CursorMember, DailyUsage, UsageEvent
-from integrations import tasks
+from integrations import services, tasks
 from integrations.cursor import sync
-from integrations.cursor.sync import lanes
 from integrations.locks import is_sync_locked, org_sync_lock
 from integrations.models import AuditLogEntry, Connection, SyncRun
 from tests.factories import OrganizationFactory
@@ -25,15 +25,16 @@ def conn(org, make_team, make_connection):
     return make_connection(org, make_team(seats=6, days=40, seed=41))
 
 
-def test_start_sync_queues_once_and_enqueues_after_commit(
+def test_trigger_sync_queues_once_and_enqueues_after_commit(
     org, conn, owner, django_capture_on_commit_callbacks, monkeypatch
 ):
     delayed = []
     monkeypatch.setattr(tasks.sync_connection, "delay", delayed.append)
     with django_capture_on_commit_callbacks(execute=True):
-        run = sync.start_sync(conn, trigger=SyncRun.Trigger.MANUAL, actor=owner)
-        again = sync.start_sync(conn, trigger=SyncRun.Trigger.MANUAL, actor=owner)
-    assert again.pk == run.pk
+        run = services.trigger_sync(conn, owner)
+        with pytest.raises(services.SyncAlreadyRunning) as again:
+            services.trigger_sync(conn, owner)
+    assert again.value.run.pk == run.pk
     assert delayed == [run.pk]
     assert run.status == SyncRun.Status.QUEUED
     assert set(run.progress) == set(sync.STREAMS)
@@ -42,36 +43,38 @@ def test_start_sync_queues_once_and_enqueues_after_commit(
     assert [(e.actor, e.detail) for e in entries] == [(owner, "Started a sync (Sync now)")]
 
 
-def test_start_sync_with_days_fixes_the_window(conn):
-    run = sync.start_sync(conn, trigger=SyncRun.Trigger.COMMAND, days=7)
+def test_trigger_sync_with_days_fixes_the_window(conn):
+    run = services.trigger_sync(conn, trigger=SyncRun.Trigger.COMMAND, days=7)
     assert (run.window_end - run.window_start).days == 6
     run = sync.run_sync(run.pk)
     assert (run.window_end - run.window_start).days == 6
 
 
 def test_abandoned_runs_are_taken_over(org, conn):
-    running = sync.start_sync(conn, trigger="manual")
+    running = services.trigger_sync(conn)
     SyncRun.objects.filter(pk=running.pk).update(status=SyncRun.Status.RUNNING)
     # Nobody holds the lock: the worker died without acks_late redelivery.
-    fresh = sync.start_sync(conn, trigger="manual")
+    fresh = services.trigger_sync(conn)
     assert fresh.pk != running.pk
     running.refresh_from_db()
     assert running.status == SyncRun.Status.FAILED
     # A queued run older than an hour was lost by the broker.
     SyncRun.objects.filter(pk=fresh.pk).update(created_at=timezone.now() - timedelta(hours=2))
-    assert sync.start_sync(conn, trigger="manual").pk != fresh.pk
+    assert services.trigger_sync(conn).pk != fresh.pk
 
 
 def test_running_run_holding_the_lock_is_not_replaced(org, conn):
-    running = sync.start_sync(conn, trigger="manual")
+    running = services.trigger_sync(conn)
     SyncRun.objects.filter(pk=running.pk).update(status=SyncRun.Status.RUNNING)
     with org_sync_lock(org.id) as acquired:
         assert acquired and is_sync_locked(org.id)
-        assert sync.start_sync(conn, trigger="manual").pk == running.pk
+        with pytest.raises(services.SyncAlreadyRunning) as again:
+            services.trigger_sync(conn)
+    assert again.value.run.pk == running.pk
 
 
 def test_lock_prevents_a_second_concurrent_run(org, conn):
-    run = sync.start_sync(conn, trigger="manual")
+    run = services.trigger_sync(conn)
     with org_sync_lock(org.id) as acquired:  # another worker is syncing this organization
         assert acquired
         result = sync.run_sync(run.pk)
@@ -82,7 +85,7 @@ def test_lock_prevents_a_second_concurrent_run(org, conn):
     assert conn.status == Connection.Status.PENDING  # the other run owns the connection's state
 
     # A redelivered message for a run that another worker is still working on is left alone.
-    second = sync.start_sync(conn, trigger="manual")
+    second = services.trigger_sync(conn)
     SyncRun.objects.filter(pk=second.pk).update(status=SyncRun.Status.RUNNING)
     with org_sync_lock(org.id):
         assert sync.run_sync(second.pk).status == SyncRun.Status.RUNNING
@@ -135,7 +138,7 @@ def test_enqueue_hourly_syncs_picks_the_right_connections(
 
 
 def test_task_runs_the_sync_and_ignores_missing_runs(org, conn):
-    run = sync.start_sync(conn, trigger="hourly")
+    run = services.trigger_sync(conn, trigger=SyncRun.Trigger.HOURLY)
     assert tasks.sync_connection.apply(args=[run.pk]).successful()
     run.refresh_from_db()
     assert run.status == SyncRun.Status.SUCCEEDED
@@ -144,7 +147,7 @@ def test_task_runs_the_sync_and_ignores_missing_runs(org, conn):
 
 
 def test_deleted_connection_closes_the_run(org, conn):
-    run = sync.start_sync(conn, trigger="hourly")
+    run = services.trigger_sync(conn, trigger=SyncRun.Trigger.HOURLY)
     conn.delete()
     run = sync.run_sync(run.pk)
     assert run.status == SyncRun.Status.FAILED
@@ -159,7 +162,7 @@ def test_progress_is_saved_live(org, conn):
         stored = SyncRun.objects.get(pk=run.pk)
         seen.append((stored.status, stored.percent, stored.progress["usage_events"].copy()))
 
-    run = sync.start_sync(conn, trigger="manual")
+    run = services.trigger_sync(conn)
     sync.run_sync(run.pk, progress=watch)
     assert any(s == "running" and p["status"] == "running" for s, _, p in seen)
     percents = [pct for s, pct, _ in seen if s == "running"]
@@ -170,20 +173,20 @@ def test_progress_is_saved_live(org, conn):
 
 @pytest.mark.django_db(transaction=True)
 def test_parallel_lanes_store_ground_truth_and_stop_together_on_failure(
-    make_team, make_connection, monkeypatch
+    make_team, make_connection, sync_options
 ):
-    monkeypatch.setattr(lanes, "PARALLEL_STREAMS", True)
+    parallel = replace(sync_options, parallel=True)
     org = OrganizationFactory(slug="lanes")
     team = make_team(seats=10, days=40, seed=63)
     conn = make_connection(org, team)
     team.faults.fail_next(50, status=502, path="/teams/filtered-usage-events")
-    failed = run_new_sync(conn)
+    failed = run_new_sync(conn, options=parallel)
     assert failed.status == SyncRun.Status.FAILED
     assert failed.message.startswith("Cursor's API kept failing (HTTP 502) while syncing usage events")
     assert failed.progress["usage_events"]["status"] == "failed"
 
     team.faults.reset()
-    run = run_new_sync(conn)
+    run = run_new_sync(conn, options=parallel)
     assert run.status == SyncRun.Status.SUCCEEDED, run.message
     events = truth_events(team, run.window_start, run.window_end)
     assert stored_event_totals(org, "day") == event_totals(events, ev_day)
@@ -198,8 +201,8 @@ def test_two_organizations_syncing_at_once_never_mix(make_team, make_connection)
     team_a = make_team(seats=10, days=40, seed=61)
     team_b = make_team(seats=7, days=40, seed=62)
     runs = {
-        a.id: sync.start_sync(make_connection(a, team_a), trigger="manual").pk,
-        b.id: sync.start_sync(make_connection(b, team_b), trigger="manual").pk,
+        a.id: services.trigger_sync(make_connection(a, team_a)).pk,
+        b.id: services.trigger_sync(make_connection(b, team_b)).pk,
     }
     results, errors = {}, []
     barrier = threading.Barrier(2)

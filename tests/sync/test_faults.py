@@ -1,11 +1,14 @@
-"""Every Cursor fault of issue 5, through the simulator over loopback."""
+"""Every Cursor fault the sync handles (the fault rules in runner.py), through the simulator
+over loopback."""
+
+from dataclasses import replace
 
 import pytest
 
 from analytics.models import DailyUsage, TeamAnalytics
-from integrations.cursor.sync import enqueue_hourly_syncs, runner
-from integrations.cursor.sync.dispatch import start_sync
+from integrations.cursor.sync import runner
 from integrations.models import AuditLogEntry, Connection, SyncRun
+from integrations.services import SyncsPaused, enqueue_hourly_syncs, trigger_sync
 
 from .conftest import run_new_sync
 from .truth import ev_day, event_totals, stored_daily, stored_event_totals, truth_daily, truth_events
@@ -29,20 +32,20 @@ def assert_complete(org, team, run):
     assert stored_daily(org) == truth_daily(team, run.window_start, run.window_end)
 
 
-def test_rate_limit_storm_waits_and_continues(org, team, conn, fast_sync):
+def test_rate_limit_storm_waits_and_continues(org, team, conn, sync_waits):
     # More 429s in a row than the client retries: the unit waits and runs again.
     team.faults.rate_limit_storm(14, path=EVENTS)
     run = run_new_sync(conn)
     assert run.status == SyncRun.Status.SUCCEEDED, run.message
     assert_complete(org, team, run)
     assert sum(1 for _, _, path, status in team.request_log if path == EVENTS and status == 429) == 14
-    assert fast_sync, "the waits should have gone through the (test) sleep"
+    assert sync_waits, "the waits should have gone through the (test) sleep"
 
 
 def test_rate_limit_wait_is_shown_in_progress(org, team, conn):
     team.faults.rate_limit_storm(3, path=EVENTS)
     notes = []
-    run = start_sync(conn, trigger="manual")
+    run = trigger_sync(conn)
     runner.run_sync(run.pk, progress=lambda r: notes.append(r.progress["usage_events"]["note"]))
     assert any(n.startswith("Waiting") and "rate limit" in n for n in notes), notes
 
@@ -70,12 +73,10 @@ def test_server_errors_exhausted_fail_the_run_and_next_run_resumes(org, team, co
     assert_complete(org, team, resumed)
 
 
-def test_timeout_fails_with_a_clear_reason(org, team, conn, monkeypatch):
-    monkeypatch.setitem(runner.CLIENT_OPTIONS, "timeout", 0.2)
-    monkeypatch.setitem(runner.CLIENT_OPTIONS, "max_retries", 1)
+def test_timeout_fails_with_a_clear_reason(org, team, conn, sync_options):
     team.faults.slow_seconds = 0.6
     team.faults.slow_path = "/teams/spend"
-    run = run_new_sync(conn)
+    run = run_new_sync(conn, options=replace(sync_options, timeout=0.2, max_retries=1))
     assert run.status == SyncRun.Status.FAILED
     assert (
         run.message
@@ -100,9 +101,13 @@ def test_rejected_key_pauses_hourly_syncs_until_replaced(org, team, make_connect
     assert "crsr_" not in run.message + conn.last_error + str(run.progress)
 
     assert enqueue_hourly_syncs() == 0
+    with pytest.raises(SyncsPaused):  # nor Sync now
+        trigger_sync(conn)
     assert not SyncRun.objects.filter(organization=org, status=SyncRun.Status.QUEUED).exists()
-    # A second rejection does not repeat the audit entry.
-    run_new_sync(conn)
+    # A run that meets the 401 again (one queued before the rejection was recorded) does not
+    # repeat the audit entry.
+    late = SyncRun.objects.create(organization=org, connection=conn, trigger=SyncRun.Trigger.HOURLY)
+    assert runner.run_sync(late.pk).status == SyncRun.Status.FAILED
     assert (
         AuditLogEntry.objects.filter(organization=org, action=AuditLogEntry.Action.KEY_REJECTED).count() == 1
     )

@@ -6,6 +6,7 @@ from analytics import services
 from analytics.models import CursorMember, DailyUsage, SpendSnapshot, UsageEvent
 from integrations.cursor import sync
 from integrations.models import Connection, SyncRun
+from integrations.services import trigger_sync
 
 from .conftest import run_new_sync
 from .truth import ev_day, event_totals, stored_event_totals, truth_events
@@ -57,7 +58,7 @@ def test_worker_killed_mid_events_then_redelivered_equals_clean_run(
 ):
     team = make_team(seats=10, days=40, seed=21)
     conn = make_connection(org, team)
-    run = sync.start_sync(conn, trigger="hourly")
+    run = trigger_sync(conn, trigger=SyncRun.Trigger.HOURLY)
 
     real_flush = services.EventWriter._flush
     calls = {"n": 0}
@@ -89,7 +90,7 @@ def test_run_failed_on_5xx_then_next_run_resumes_to_clean_run(org, make_team, ma
     # Mid-backfill, the 12th to 17th usage-event requests fail: more than the client retries.
     for n in range(12, 18):
         team.faults.fail_on_call(n, status=500, path="/teams/filtered-usage-events")
-    first = sync.run_sync(sync.start_sync(conn, trigger="hourly").pk)
+    first = sync.run_sync(trigger_sync(conn, trigger=SyncRun.Trigger.HOURLY).pk)
     assert first.status == SyncRun.Status.FAILED
     assert 0 < UsageEvent.objects.filter(organization=org).count() < len(clean_run["events"])
     team.faults.reset()

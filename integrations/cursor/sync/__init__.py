@@ -1,19 +1,25 @@
 """The Cursor sync engine: backfill and hourly incremental sync into the analytics tables.
 
-Public API (called by the connect UI, the management commands and the Celery tasks):
+Public API:
 
-- ``start_sync(connection, *, trigger, actor=None, days=None) -> SyncRun``: queue a run and
-  enqueue ``integrations.tasks.sync_connection`` after commit (or return the active run).
-- ``run_sync(sync_run_id, *, days=None, progress=None) -> SyncRun``: the worker body.
-- ``enqueue_hourly_syncs() -> int``: what Celery beat calls every hour.
+- ``run_sync(sync_run_id, *, days=None, progress=None, options=None) -> SyncRun``: the worker
+  body, called by the Celery task and ``manage.py sync_cursor``. ``options`` is a
+  ``SyncOptions`` (client timeout, retries, rate limiter, sleep, parallel lanes); without it
+  the run uses ``options.configured_options()``.
 - ``STREAMS``: the keys of ``SyncRun.progress``.
 
+Syncs are started by ``integrations.services.trigger_sync`` (connect, replace key, Sync now,
+the hourly beat), which applies the paused-key rule and then calls ``dispatch.queue_run``.
+``start_sync`` is a deprecated leftover for the API, which has not moved to it yet.
+
 Modules: windows (which days), streams (fetch + store per stream), progress (live progress),
-runner (lock, faults, outcome), dispatch (starting runs).
+lanes (streams in parallel per rate-limit bucket), runner (lock, faults, outcome), options (how
+a run talks to Cursor), dispatch (queueing runs).
 """
 
-from .dispatch import enqueue_hourly_syncs, start_sync
+from .dispatch import start_sync
+from .options import SyncOptions
 from .progress import STREAMS
 from .runner import run_sync
 
-__all__ = ["STREAMS", "enqueue_hourly_syncs", "run_sync", "start_sync"]
+__all__ = ["STREAMS", "SyncOptions", "run_sync", "start_sync"]

@@ -8,7 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations.locks import is_sync_locked
-from integrations.models import AuditLogEntry, Connection, Provider, SyncRun
+from integrations.models import AuditLogEntry, Connection, SyncRun
+from integrations.selectors import cursor_connection
 
 from .progress import initial_progress
 from .windows import sync_window
@@ -17,24 +18,24 @@ from .windows import sync_window
 QUEUED_RUN_STALE_AFTER = timedelta(hours=1)
 
 
-def start_sync(connection: Connection, *, trigger: str, actor=None, days: int | None = None) -> SyncRun:
-    """Queue a sync of ``connection`` and enqueue its task after commit.
+def queue_run(connection: Connection, *, trigger: str, actor=None, days=None) -> tuple[SyncRun, bool]:
+    """Queue a sync of ``connection`` and enqueue its task after commit; ``(run, True)``.
 
-    If the organization already has a queued or running sync, that run is returned instead, so
-    double clicks and the hourly beat never stack runs. ``days`` fixes the window now (the last
-    ``days`` UTC days up to today); otherwise the worker picks it when the run starts.
-    When ``actor`` is given, the audit log records who started the sync.
+    If the organization already has a queued or running sync, ``(that run, False)`` instead, so
+    double clicks and the hourly beat never stack runs; a run whose worker is gone does not
+    count (it is closed and a new one queued). ``days`` fixes the window now (the last ``days``
+    UTC days up to today); otherwise the worker picks it when the run starts. When ``actor`` is
+    given, the audit log records who started the sync.
+
+    The engine's half of starting a sync. Callers go through
+    ``integrations.services.trigger_sync``, which adds the rule that a connection whose key
+    Cursor rejected gets no new run.
     """
-    run, _ = _start(connection, trigger=trigger, actor=actor, days=days)
-    return run
-
-
-def _start(connection: Connection, *, trigger: str, actor=None, days=None) -> tuple[SyncRun, bool]:
     from integrations.tasks import sync_connection  # tasks import this module
 
     with transaction.atomic():
         # Serializes concurrent starts for one connection (double click, beat + Sync now).
-        list(Connection.objects.select_for_update().filter(pk=connection.pk).values_list("pk", flat=True))
+        cursor_connection(connection.organization_id, for_update=True, only=("pk",))
         active = (
             SyncRun.objects.filter(
                 organization_id=connection.organization_id, status__in=SyncRun.ACTIVE_STATUSES
@@ -83,16 +84,12 @@ def _abandoned(run: SyncRun) -> bool:
     return run.created_at < timezone.now() - QUEUED_RUN_STALE_AFTER
 
 
-def enqueue_hourly_syncs() -> int:
-    """Queue a sync for every Cursor connection not paused by a rejected key; returns how many.
+def start_sync(connection: Connection, *, trigger: str, actor=None, days: int | None = None) -> SyncRun:
+    """Deprecated: ``queue_run`` without the paused-key rule, returning the active run if any.
 
-    Organizations with a sync already queued or running are skipped (start_sync returns theirs).
+    Only ``analytics/api/services.py`` still calls this (through ``integrations.cursor.sync``);
+    once the API starts syncs with ``integrations.services.trigger_sync`` like every other
+    caller, delete it.
     """
-    queued = 0
-    connections = Connection.objects.filter(provider=Provider.CURSOR).exclude(
-        status=Connection.Status.KEY_REJECTED
-    )
-    for connection in connections.order_by("pk").iterator():
-        _, created = _start(connection, trigger=SyncRun.Trigger.HOURLY)
-        queued += created
-    return queued
+    run, _ = queue_run(connection, trigger=trigger, actor=actor, days=days)
+    return run

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 from django.db import connection as db_connection
@@ -35,19 +36,14 @@ LANES = (
     ("ai_code_changes",),
 )
 
-# None: decide per run (below); tests force True or False.
-PARALLEL_STREAMS: bool | None = None
-
 
 def parallel_streams() -> bool:
-    """Parallel lanes on PostgreSQL, outside any open transaction.
+    """Parallel lanes on PostgreSQL, outside any open transaction: the default choice.
 
     Lane threads write through their own database connections: those cannot see rows the
     caller has not committed yet (a test's transaction, a caller's atomic block), and would
     wait on them forever. SQLite allows one writer at a time, so lanes run in turn there.
     """
-    if PARALLEL_STREAMS is not None:
-        return PARALLEL_STREAMS
     return db_connection.vendor == "postgresql" and not db_connection.in_atomic_block
 
 
@@ -63,6 +59,8 @@ class RunFailed(Exception):
 class Lanes:
     """Runs every stream of one sync and judges the outcome.
 
+    ``sleep`` is how a rate-limited unit waits before it runs again; ``parallel`` forces lanes
+    into threads (True) or in turn (False), and None leaves it to ``parallel_streams()``.
     After ``run()``: ``unavailable`` (streams Cursor refused), ``skipped_records``, ``notes``.
     """
 
@@ -74,6 +72,9 @@ class Lanes:
         progress: p.Progress,
         window: tuple,
         plan_skipped: set[str],
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        parallel: bool | None = None,
     ):
         self.run_id = run_id
         self.organization_id = organization_id
@@ -81,6 +82,8 @@ class Lanes:
         self.progress = progress
         self.window = window
         self.plan_skipped = plan_skipped
+        self.sleep = sleep
+        self.parallel = parallel
         self.unavailable: set[str] = set()
         self.skipped_records = 0
         self.notes: list[str] = []
@@ -97,7 +100,8 @@ class Lanes:
         self._run_lane(("members",))
         lanes = [tuple(x for x in lane if STREAM_OF_PART[x] not in self.plan_skipped) for lane in LANES]
         lanes = [lane for lane in lanes if lane]
-        if parallel_streams():
+        parallel = parallel_streams() if self.parallel is None else self.parallel
+        if parallel:
             threads = [
                 threading.Thread(target=self._run_lane, args=(lane, True), daemon=True) for lane in lanes
             ]
@@ -118,6 +122,7 @@ class Lanes:
             *self.window,
             self._cancelled,
             background_writes=in_thread,
+            sleep=self.sleep,
         )
         try:
             for part in parts:

@@ -1,11 +1,11 @@
 """Running one sync: lock → streams (lanes.py) → outcome on the SyncRun and the Connection.
 
-Fault rules (issue 5):
+Fault rules (Cursor's status codes and limits: docs/cursor-api.md):
 - 429: the client waits and retries; if Cursor keeps refusing, the unit waits and runs again.
 - 5xx / timeout / network: the client retries with backoff; then the run fails with a plain
   reason, keeping every batch stored so far, and the next run resumes from the last finished run.
-- 401 on the Admin API: the connection becomes "key rejected"; hourly syncs pause until the key
-  is replaced, and the audit log records it.
+- 401 on the Admin API: the connection becomes "key rejected" and the audit log records it; no
+  new sync starts (integrations.services.trigger_sync refuses) until the key is replaced.
 - 403 (PlanRequired) on a stream: that stream is marked unavailable, the others go on.
 - A malformed record is skipped by the client and counted in the run's message.
 """
@@ -28,32 +28,43 @@ from integrations.models import AuditLogEntry, Connection, SyncRun
 from . import messages, windows
 from . import progress as p
 from .lanes import Lanes, RunFailed
+from .options import SyncOptions, configured_options
 from .streams import stream_totals
 from .windows import sync_window
 
 logger = logging.getLogger(__name__)
 
-# Extra CursorClient keyword arguments; tests set {"sleep": no-op, "limiter": NoRateLimit()}.
-CLIENT_OPTIONS: dict = {}
-
 ENTERPRISE_STREAMS = ("analytics", "ai_code")
 
 
-def build_client(connection: Connection, on_wait: Callable[[float, str], None]) -> CursorClient:
+def build_client(
+    connection: Connection, on_wait: Callable[[float, str], None], options: SyncOptions
+) -> CursorClient:
     return CursorClient(
-        connection.get_api_key(), base_url=connection.api_base_url, on_wait=on_wait, **CLIENT_OPTIONS
+        connection.get_api_key(),
+        base_url=connection.api_base_url,
+        on_wait=on_wait,
+        **options.client_options(),
     )
 
 
 def run_sync(
-    sync_run_id: int, *, days: int | None = None, progress: Callable[[SyncRun], None] | None = None
+    sync_run_id: int,
+    *,
+    days: int | None = None,
+    progress: Callable[[SyncRun], None] | None = None,
+    options: SyncOptions | None = None,
 ) -> SyncRun:
     """Run a queued (or interrupted) sync in the foreground and return the finished SyncRun.
 
     Raises SyncRun.DoesNotExist if the run is gone. A run that already finished is returned as
     is (a redelivered task must not sync twice). If another sync of the organization holds the
     lock, this run is closed as failed with "already running" and the connection is left alone.
+    Without ``options`` the run uses ``configured_options()``: the defaults, unless the
+    ``CURSOR_SYNC_OPTIONS`` setting holds others (the Celery task and ``sync_cursor`` pass none).
     """
+    if options is None:
+        options = configured_options()
     run = SyncRun.objects.select_related("connection").get(pk=sync_run_id)
     if not run.is_active:
         return run
@@ -65,7 +76,7 @@ def run_sync(
             if run.status == SyncRun.Status.RUNNING:
                 return run  # another worker is on this very run (a redelivered message)
             return _close(run, SyncRun.Status.FAILED, messages.ALREADY_RUNNING)
-        return _Sync(run, connection, days=days, callback=progress).execute()
+        return _Sync(run, connection, days=days, callback=progress, options=options).execute()
 
 
 def _close(run: SyncRun, status: str, message: str) -> SyncRun:
@@ -77,12 +88,13 @@ def _close(run: SyncRun, status: str, message: str) -> SyncRun:
 
 
 class _Sync:
-    def __init__(self, run: SyncRun, connection: Connection, *, days, callback):
+    def __init__(self, run: SyncRun, connection: Connection, *, days, callback, options: SyncOptions):
         self.run = run
         self.connection = connection
         self.org_id = run.organization_id
         self.days = days
         self.callback = callback
+        self.options = options
         self.status_before = connection.status  # as loaded with the run, before "syncing"
 
     def execute(self) -> SyncRun:
@@ -108,10 +120,12 @@ class _Sync:
         lanes = Lanes(
             run.pk,
             self.org_id,
-            lambda on_wait: build_client(self.connection, on_wait),
+            lambda on_wait: build_client(self.connection, on_wait, self.options),
             self.progress,
             (run.window_start, run.window_end),
             plan_skipped,
+            sleep=self.options.sleep,
+            parallel=self.options.parallel,
         )
         failure: RunFailed | None = None
         incomplete: list[str] = []

@@ -35,8 +35,6 @@ logger = logging.getLogger(__name__)
 RATE_LIMIT_PATIENCE = 5
 DEFAULT_RATE_LIMIT_WAIT = 60.0  # Cursor's limits reset every minute
 
-sleep: Callable[[float], None] = time.sleep  # tests swap in a no-op
-
 # part -> the progress stream it reports to
 STREAM_OF_PART = {
     "members": "members",
@@ -88,6 +86,7 @@ class StreamRunner:
         cancelled: threading.Event | None = None,
         *,
         background_writes: bool = False,
+        sleep: Callable[[float], None] = time.sleep,
     ):
         self.organization_id = organization_id
         self.progress = progress
@@ -96,6 +95,7 @@ class StreamRunner:
         self.cancelled = cancelled or threading.Event()
         # Store events from a writer thread while the next pages are fetched (PostgreSQL only).
         self.background_writes = background_writes
+        self.sleep = sleep  # how a rate-limited unit waits before it runs again
         self.notes: list[str] = []  # non-fatal problems, shown in the run's message
         self.skipped = 0  # records the client parsed but we could not attribute (no email, no day)
         self._stream: str | None = None
@@ -154,7 +154,7 @@ class StreamRunner:
                     raise
                 wait = exc.retry_after or DEFAULT_RATE_LIMIT_WAIT
                 self._on_wait(wait, "rate limit")
-                sleep(wait)
+                self.sleep(wait)
             except UpstreamError as exc:
                 if not (garbled_retry and exc.status and 200 <= exc.status < 300):
                     raise

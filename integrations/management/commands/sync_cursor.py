@@ -4,7 +4,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from integrations import selectors, services
 from integrations.cursor.errors import CursorError
-from integrations.models import Connection, SyncRun
+from integrations.models import SyncRun
+from koalr.accounts.models import Organization
 
 BAR_WIDTH = 24
 
@@ -91,15 +92,19 @@ class Command(BaseCommand):
     def handle(self, *args, org, days, **options):
         if days is not None and days < 1:
             raise CommandError("--days must be at least 1.")
-        connection = Connection.objects.filter(organization__slug=org, provider="cursor").first()
+        organization = Organization.objects.filter(slug=org).first()
+        connection = selectors.cursor_connection(organization) if organization else None
         if connection is None:
             raise CommandError(f"Cursor is not connected for an organization with slug {org!r}.")
-        run = services.create_foreground_run(connection, days=days)
+        try:
+            run = services.create_foreground_run(connection, days=days)
+        except services.SyncNotAllowed as exc:
+            raise CommandError(exc.user_message) from None
 
         from integrations.cursor.sync import run_sync  # late: loads the client only when syncing
 
         printer = ProgressPrinter(self.stdout, self.stdout.isatty())
-        self.stdout.write(f"Syncing Cursor for {connection.organization.name} (run #{run.pk})…")
+        self.stdout.write(f"Syncing Cursor for {organization.name} (run #{run.pk})…")
         try:
             run = run_sync(run.pk, days=days, progress=printer)
         except CursorError as exc:  # the engine normally records failures on the run itself
