@@ -12,6 +12,7 @@ from django.db.models import Max, Min
 
 from analytics.models import DailyUsage
 
+from .cursor.sync.progress import STREAM_LABELS
 from .key_check import ADMIN_PLAN_NOTE, ENTERPRISE_NOTE
 from .models import AuditLogEntry, Connection, Provider, SyncRun
 
@@ -28,15 +29,6 @@ RUN_BADGE = {
     SyncRun.Status.SUCCEEDED: "badge-ok",
     SyncRun.Status.PARTIAL: "badge-warn",
     SyncRun.Status.FAILED: "badge-error",
-}
-# Streams in the order the sync engine runs them (its STREAMS); unknown ones sort last.
-STREAM_LABELS = {
-    "members": "Members",
-    "daily_usage": "Daily usage",
-    "usage_events": "Usage events",
-    "spend": "Spend",
-    "analytics": "Analytics API",
-    "ai_code": "AI code tracking",
 }
 CAPABILITIES = [
     ("admin", "Admin API", ""),
@@ -75,29 +67,6 @@ def connection_status(org) -> dict:
         "connected": conn is not None,
         "status": conn.status if conn else None,
         "syncing": syncing,
-        "key_rejected": bool(conn and conn.status == Connection.Status.KEY_REJECTED),
-        "failing": bool(conn and conn.status == Connection.Status.FAILING),
-        "run": run,
-        "percent": run.percent if run else 0,
-    }
-
-
-def connection_status(org) -> dict:
-    """The Cursor connection's state for the dashboard's empty and partial states, and the
-    latest sync run while one is under way (two queries at most)."""
-    conn = (
-        Connection.objects.filter(organization=org, provider=Provider.CURSOR)
-        .only("id", "status", "last_synced_at", "capabilities", "last_error")
-        .first()
-    )
-    run = None
-    if conn is not None and conn.status in (Connection.Status.PENDING, Connection.Status.SYNCING):
-        run = SyncRun.objects.filter(organization=org, connection=conn).order_by("-created_at", "-pk").first()
-    return {
-        "connection": conn,
-        "connected": conn is not None,
-        "status": conn.status if conn else None,
-        "syncing": bool(conn and conn.status in (Connection.Status.PENDING, Connection.Status.SYNCING)),
         "key_rejected": bool(conn and conn.status == Connection.Status.KEY_REJECTED),
         "failing": bool(conn and conn.status == Connection.Status.FAILING),
         "run": run,

@@ -33,19 +33,20 @@ class CursorSyncTrigger(OrgAPIView):
         description=(
             "Queues a sync of the organization's Cursor connection and returns its run (or the "
             "run already queued or running: syncs never stack); poll `sync-runs` for progress. "
-            "409 when Cursor is not connected."
+            "409 when Cursor is not connected, or when Cursor rejected the stored key (syncs are "
+            "paused until an admin replaces it)."
         ),
         parameters=[ORG],
         request=None,
         responses={
             202: SyncRunSerializer,
-            409: error_response("Cursor is not connected for this organization."),
+            409: error_response("Cursor is not connected, or its key was rejected."),
             **ADMIN_ERRORS,
         },
     )
     def post(self, request, *args, **kwargs):
         try:
             run = services.start_cursor_sync(organization=self.organization, actor=request.user)
-        except services.NotConnected as exc:
+        except services.SyncRefused as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         return Response(self.get_serializer(run).data, status=status.HTTP_202_ACCEPTED)

@@ -74,7 +74,7 @@ def test_token_of_another_organization_answers_404_for_acme(org, other_org, outs
 
 def test_token_carries_the_creators_current_role(org, member_user, make_token, monkeypatch):
     monkeypatch.setattr(
-        "integrations.cursor.sync.start_sync", lambda connection, **kw: pytest.fail("no sync")
+        "integrations.services.trigger_sync", lambda connection, *a, **kw: pytest.fail("no sync")
     )
     client = bearer_client(make_token(member_user, org))
     assert client.post(sync_url()).status_code == 403

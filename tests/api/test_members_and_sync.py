@@ -91,16 +91,16 @@ def cursor_connection(org):
 
 @pytest.fixture
 def fake_start_sync(monkeypatch):
-    """Stands in for integrations.cursor.sync.start_sync; records its calls."""
+    """Stands in for integrations.services.trigger_sync; records its calls."""
     calls = []
 
-    def start_sync(connection, *, trigger, actor, days=None):
+    def trigger_sync(connection, actor=None, *, trigger, days=None):
         calls.append({"connection": connection, "trigger": trigger, "actor": actor})
         return SyncRun.objects.create(
             organization_id=connection.organization_id, connection=connection, trigger=trigger
         )
 
-    monkeypatch.setattr("integrations.cursor.sync.start_sync", start_sync)
+    monkeypatch.setattr("integrations.services.trigger_sync", trigger_sync)
     return calls
 
 
@@ -142,7 +142,7 @@ def test_sync_trigger_answers_no_get(cursor_connection, admin_client):
 
 
 def test_sync_trigger_queues_a_real_run_and_never_stacks(cursor_connection, admin_user, admin_client):
-    # The real start_sync: the Celery task is enqueued on commit, which a test never reaches.
+    # The real trigger_sync: the Celery task is enqueued on commit, which a test never reaches.
     from integrations.models import AuditLogEntry
 
     first = admin_client.post("/api/v1/orgs/acme/integrations/cursor/sync")
@@ -158,13 +158,10 @@ def test_sync_trigger_queues_a_real_run_and_never_stacks(cursor_connection, admi
     assert SyncRun.objects.filter(organization=cursor_connection.organization).count() == 1
 
 
-def test_sync_trigger_on_a_paused_key_still_queues_a_run(cursor_connection, admin_client):
-    # A rejected key pauses the hourly syncs, not the API: a run that succeeds lifts the pause.
+def test_sync_trigger_on_a_paused_key_is_refused_until_the_key_is_replaced(cursor_connection, admin_client):
+    # A rejected key pauses every sync, from the API as from the Settings page.
     Connection.objects.filter(pk=cursor_connection.pk).update(status=Connection.Status.KEY_REJECTED)
-    first = admin_client.post("/api/v1/orgs/acme/integrations/cursor/sync")
-    assert first.status_code == 202
-    run = SyncRun.objects.get(organization=cursor_connection.organization, pk=first.json()["id"])
-    assert (run.trigger, run.status) == ("api", "queued")
-
-    again = admin_client.post("/api/v1/orgs/acme/integrations/cursor/sync")
-    assert (again.status_code, again.json()["id"]) == (202, run.pk)
+    response = admin_client.post("/api/v1/orgs/acme/integrations/cursor/sync")
+    assert response.status_code == 409
+    assert "replace it" in response.json()["detail"]
+    assert not SyncRun.objects.filter(organization=cursor_connection.organization).exists()

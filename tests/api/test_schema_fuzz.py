@@ -75,7 +75,7 @@ def api_schema(wsgi_app):
 def fuzz_org(seeded_org, other_org, admin_user, make_token):
     """Acme seeded and connected, Globex seeded too, and an admin token.
 
-    POST …/sync runs the real start_sync: its Celery task is enqueued on commit, which the
+    POST …/sync runs the real trigger_sync: its Celery task is enqueued on commit, which the
     test transaction never reaches.
     """
     seed_usage(other_org, members=3, days=10, seed=5)

@@ -126,7 +126,7 @@ def test_enterprise_stream_refused_is_unavailable_and_others_continue(org, make_
     run = run_new_sync(conn)
     assert run.status == SyncRun.Status.PARTIAL, run.message
     assert run.progress["analytics"]["status"] == run.progress["ai_code"]["status"] == "unavailable"
-    assert run.message.endswith("Analytics and AI code tracking are not available on this Cursor plan.")
+    assert run.message.endswith("Analytics API and AI code tracking are not available on this Cursor plan.")
     assert not TeamAnalytics.objects.filter(organization=org).exists()
     assert_complete(org, team, run)
     conn.refresh_from_db()

@@ -10,16 +10,14 @@ Public API:
 
 Syncs are started by ``integrations.services.trigger_sync`` (connect, replace key, Sync now,
 the hourly beat), which applies the paused-key rule and then calls ``dispatch.queue_run``.
-``start_sync`` is a deprecated leftover for the API, which has not moved to it yet.
 
 Modules: windows (which days), streams (fetch + store per stream), progress (live progress),
 lanes (streams in parallel per rate-limit bucket), runner (lock, faults, outcome), options (how
 a run talks to Cursor), dispatch (queueing runs).
 """
 
-from .dispatch import start_sync
 from .options import SyncOptions
 from .progress import STREAMS
 from .runner import run_sync
 
-__all__ = ["STREAMS", "SyncOptions", "run_sync", "start_sync"]
+__all__ = ["STREAMS", "SyncOptions", "run_sync"]

@@ -82,14 +82,3 @@ def _abandoned(run: SyncRun) -> bool:
     if run.status == SyncRun.Status.RUNNING:
         return not is_sync_locked(run.organization_id)
     return run.created_at < timezone.now() - QUEUED_RUN_STALE_AFTER
-
-
-def start_sync(connection: Connection, *, trigger: str, actor=None, days: int | None = None) -> SyncRun:
-    """Deprecated: ``queue_run`` without the paused-key rule, returning the active run if any.
-
-    Only ``analytics/api/services.py`` still calls this (through ``integrations.cursor.sync``);
-    once the API starts syncs with ``integrations.services.trigger_sync`` like every other
-    caller, delete it.
-    """
-    run, _ = queue_run(connection, trigger=trigger, actor=actor, days=days)
-    return run

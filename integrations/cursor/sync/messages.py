@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from integrations.cursor.errors import CursorError, CursorTimeout, CursorUnreachable, RateLimited
 
-from .progress import STREAMS
+from .progress import STREAM_LABELS, STREAMS
 
 KEY_REJECTED = "Cursor rejected the API key — replace it in Settings → Integrations."
 KEY_UNREADABLE = (
@@ -21,15 +21,6 @@ ALREADY_RUNNING = "Skipped: another sync of this organization was already runnin
 CONNECTION_REMOVED = "The Cursor connection was removed before this sync ran."
 PLAN_REFUSED_NOTE = "Cursor refused access (Enterprise plan required)"
 NOT_IN_PLAN_NOTE = "Not included in this Cursor plan"
-
-STREAM_LABELS = {
-    "members": "Members",
-    "daily_usage": "Daily usage",
-    "usage_events": "Usage events",
-    "spend": "Spend",
-    "analytics": "Analytics",
-    "ai_code": "AI code tracking",
-}
 
 
 def _plural(n: int, word: str) -> str:

@@ -19,6 +19,15 @@ from collections.abc import Callable
 from integrations.models import SyncRun
 
 STREAMS = ("members", "daily_usage", "usage_events", "spend", "analytics", "ai_code")
+# What each stream is called on pages, in messages and in the command's output.
+STREAM_LABELS = {
+    "members": "Members",
+    "daily_usage": "Daily usage",
+    "usage_events": "Usage events",
+    "spend": "Spend",
+    "analytics": "Analytics API",
+    "ai_code": "AI code tracking",
+}
 
 PENDING, RUNNING, DONE, SKIPPED, UNAVAILABLE, FAILED = (
     "pending",
