@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 import httpx
 import pytest
 
-from integrations.cursor.simulator import CursorSimulator
+from simulators.cursor import CursorSimulator
 
 DAY_MS = 86_400_000
 FIXED_NOW = datetime(2026, 11, 18, 15, 30, tzinfo=UTC)

@@ -14,7 +14,7 @@ import threading
 
 from django.core.management.base import BaseCommand, CommandError
 
-from integrations.cursor.simulator import CursorSimulator
+from simulators.cursor import CursorSimulator
 
 
 class Command(BaseCommand):

@@ -16,11 +16,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection as db_connection
 
 from integrations import services as integration_services
-from integrations.cursor.simulator import CursorSimulator
 from integrations.key_check import IntegrationError
 from integrations.models import Connection, Provider
 from koalr.accounts.models import Membership, Organization, User
 from koalr.accounts.services import create_organization_with_owner
+from simulators.cursor import CursorSimulator
 
 DEMO_SLUG = "demo"
 DEMO_ORG_NAME = "Demo Robotics"

@@ -65,7 +65,7 @@ class SimTeam:
         self._by_numeric = {m.numeric_id: m for m in self.roster}
         self.cycle_day = 1 + random.Random(f"cycle:{seed}").randrange(28)
 
-        # Switches (see the module docstring of integrations.cursor.simulator).
+        # Switches (see the docstring of the simulators.cursor package).
         self.legacy_shapes = False
         self.daily_numeric_user_ids: bool | None = None  # None: numeric only with legacy_shapes
         self.enterprise_denied_status: int | dict = 403
@@ -319,13 +319,13 @@ class SimTeam:
 
         include_inactive=False: the unpaginated answer (active member-days only).
         include_inactive=True: the paginated answer (every member during the range, zero rows)."""
-        from .admin import daily_rows_for
+        from .admin_api import daily_rows_for
 
         return daily_rows_for(self, start, end, include_inactive)
 
     def spend_rows(self) -> list[dict]:
         """`/teams/spend` rows for the current cycle, listed members (incl. removed) in roster order."""
-        from .admin import spend_rows_for
+        from .admin_api import spend_rows_for
 
         return spend_rows_for(self)
 

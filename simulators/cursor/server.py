@@ -14,7 +14,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
-from . import admin, analytics
+from . import admin_api, analytics_api
 from .team import SimTeam, generate_api_key
 from .util import ApiError, Reply, error_body
 
@@ -40,21 +40,21 @@ class Route:
 
 def _routes() -> dict[tuple[str, str], Route]:
     routes = {
-        ("GET", "/teams/members"): Route("admin", admin.members),
-        ("GET", "/teams/audit-logs"): Route("admin", admin.audit_logs),
-        ("POST", "/teams/daily-usage-data"): Route("admin", admin.daily_usage),
-        ("POST", "/teams/spend"): Route("admin", admin.spend),
-        ("POST", "/teams/filtered-usage-events"): Route("usage_events", admin.usage_events),
+        ("GET", "/teams/members"): Route("admin", admin_api.members),
+        ("GET", "/teams/audit-logs"): Route("admin", admin_api.audit_logs),
+        ("POST", "/teams/daily-usage-data"): Route("admin", admin_api.daily_usage),
+        ("POST", "/teams/spend"): Route("admin", admin_api.spend),
+        ("POST", "/teams/filtered-usage-events"): Route("usage_events", admin_api.usage_events),
     }
-    for name, handler in analytics.TEAM_ENDPOINTS.items():
+    for name, handler in analytics_api.TEAM_ENDPOINTS.items():
         routes[("GET", f"/analytics/team/{name}")] = Route(
             "analytics_team", handler, etag=True, enterprise_only=True
         )
-    for name, handler in analytics.BY_USER_ENDPOINTS.items():
+    for name, handler in analytics_api.BY_USER_ENDPOINTS.items():
         routes[("GET", f"/analytics/by-user/{name}")] = Route(
             "by_user", handler, etag=True, enterprise_only=True
         )
-    for name, handler in analytics.AI_CODE_ENDPOINTS.items():
+    for name, handler in analytics_api.AI_CODE_ENDPOINTS.items():
         routes[("GET", f"/analytics/ai-code/{name}")] = Route(
             "ai_code", handler, etag=True, enterprise_only=True
         )
@@ -333,7 +333,7 @@ class CursorSimulator:
     def _etag(self, team: SimTeam, path: str, query: dict) -> str | None:
         """Stable for the same normalised query and unchanged data; None if the query is invalid."""
         try:
-            normalised = analytics.normalise_query(team, path, query)
+            normalised = analytics_api.normalise_query(team, path, query)
         except ApiError:
             return None
         digest = hashlib.sha1(
