@@ -8,12 +8,16 @@ Python interface
 ----------------
     from simulators.cursor import CursorSimulator, SimTeam
 
-    sim = CursorSimulator(rate_limits=True, rate_window_seconds=60.0)   # one server, many teams
+    sim = CursorSimulator(rate_limits=True, rate_window_seconds=60.0, clock=None)  # one server, many teams
     team = sim.add_team(api_key=None, seats=50, days=60, seed=1, plan="enterprise", now=None)
     base_url = sim.start(host="127.0.0.1", port=0)   # daemon thread; "http://127.0.0.1:PORT"
     sim.stop()                                         # also usable as a context manager
 
-Simulator settings (all settable at runtime): `sim.base_url`, `sim.rate_limits`,
+Time is injected: a team's clock is the `now` it was added with (aware UTC), else `sim.clock()`,
+a zero-argument callable returning an aware datetime (default: the wall clock). Nothing else in
+the simulator reads today's date; only rate-limit windows and `X-RateLimit-Reset` use real time.
+
+Simulator settings (all settable at runtime): `sim.base_url`, `sim.clock`, `sim.rate_limits`,
 `sim.rate_window_seconds`, `sim.set_limits({"admin": 20, "usage_events": 60, "analytics_team": 100,
 "by_user": 50, "ai_code": 20})` (per window; ai_code counts per endpoint), `sim.limits`,
 `sim.reset_limits()`, `sim.retry_after_header` (False: natural 429s carry no `Retry-After`, like the

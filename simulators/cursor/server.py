@@ -9,7 +9,8 @@ import json
 import threading
 import time
 from collections import deque
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
@@ -91,10 +92,23 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
 
 
+def _wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
 class CursorSimulator:
     """One HTTP server hosting any number of simulated teams, told apart by API key."""
 
-    def __init__(self, rate_limits: bool = True, rate_window_seconds: float = 60.0):
+    def __init__(
+        self,
+        rate_limits: bool = True,
+        rate_window_seconds: float = 60.0,
+        clock: Callable[[], datetime] | None = None,
+    ):
+        # The simulator's only reading of "today": what `add_team` uses when not given `now`.
+        # Tests pass a fixed clock so the data never depends on the day they run. Rate-limit
+        # windows and `X-RateLimit-Reset` stay on real time: clients wait in real seconds.
+        self.clock = clock or _wall_clock
         self.rate_limits = rate_limits
         self.rate_window_seconds = rate_window_seconds
         self.retry_after_header = False  # natural 429s: send `Retry-After` (seconds)
@@ -122,6 +136,8 @@ class CursorSimulator:
         plan: str = "enterprise",
         now: datetime | None = None,
     ) -> SimTeam:
+        """A new team whose clock reads `now` (aware), by default the simulator's clock."""
+        now = now if now is not None else self.clock()
         with self._lock:
             key = api_key or generate_api_key()
             if key in self._teams:

@@ -42,7 +42,7 @@ class SimTeam:
         days: int = 60,
         seed: int = 1,
         plan: str = "enterprise",
-        now: datetime | None = None,
+        now: datetime,
     ):
         if plan not in ("team", "enterprise"):
             raise ValueError("plan must be 'team' or 'enterprise'")
@@ -55,7 +55,6 @@ class SimTeam:
         self.seed = seed
         self.plan = plan
         self.domain = team_domain(seed)
-        now = now or datetime.now(UTC)
         if now.tzinfo is None:
             raise ValueError("now must be timezone-aware")
         self._now = now.astimezone(UTC)
