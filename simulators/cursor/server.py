@@ -310,7 +310,7 @@ class CursorSimulator:
                 headers = {"ETag": etag, "Cache-Control": "public, max-age=900"}
                 inm = req.headers.get("If-None-Match")
                 if inm and (inm.strip() == "*" or etag in [t.strip() for t in inm.split(",")]):
-                    # 304s don't count against rate limits (cursor-api.md §1.3).
+                    # 304s don't count against rate limits (docs/cursor-api.md §1.3).
                     return self._send(req, team, family, path, 304, b"", headers)
 
         wait = self._rate_check(team, family, path)

@@ -288,7 +288,7 @@ def test_usage_events_envelope_and_default_page_size(client, sim_team):
     assert data["period"] == {"startDate": start, "endDate": end}
 
 
-def test_usage_event_fields_follow_d4_and_omit_optional_fields(client, cursor_sim, sim_team):
+def test_usage_event_fields_follow_the_current_shape_and_omit_optional_fields(client, cursor_sim, sim_team):
     no_limits(cursor_sim)
     start, end = last_days_window(sim_team, 14)
     events = all_events(client, start, end)
@@ -1108,8 +1108,9 @@ def test_events_are_truncated_at_now(make_sim_team, sim_now):
 
 
 def test_serves_events_fast(cursor_sim, make_sim_team):
-    """The lead's benchmark needs >= 50k events/s end to end, so the server alone must beat that
-    comfortably. Best of three sweeps, raw bodies only, so a busy CI machine does not make it flaky."""
+    """The sync targets >= 50k events/s end to end (bench/sync_bench.py), so the server alone must
+    beat that comfortably. Best of three sweeps, raw bodies only, so a busy CI machine does not make
+    it flaky."""
     cursor_sim.rate_limits = False
     team = make_sim_team(seats=200, days=14)  # > 20k events on any date (usage grows with the date)
     team.warm()
