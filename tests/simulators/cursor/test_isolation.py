@@ -1,6 +1,7 @@
-"""The simulator is a test double: it imports the standard library and itself, nothing else.
-
-So it can never lean on product code it is meant to check, and it runs without Django."""
+"""The simulator is a test double: it imports the standard library and itself, nothing else, so it
+can never lean on product code it is meant to check, and it runs without Django. The other way
+round, the product never imports it: only the dev commands in devtools/, the tests and the benches.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ import simulators.cursor
 
 PACKAGE = Path(simulators.cursor.__file__).parent
 SOURCES = sorted(PACKAGE.rglob("*.py"))
+ROOT = PACKAGE.parents[1]
+# Where starting a simulator is the point; everything else under ROOT is product code.
+MAY_IMPORT_SIMULATORS = {"simulators", "devtools", "tests", "bench"}
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -57,3 +61,16 @@ print(loaded)
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_no_product_module_imports_the_simulators():
+    product_sources = [
+        path
+        for path in ROOT.rglob("*.py")
+        if not (set(path.relative_to(ROOT).parts) & (MAY_IMPORT_SIMULATORS | {".venv", "node_modules"}))
+    ]
+    assert any(path.match("integrations/cursor/client.py") for path in product_sources)
+    importers = [
+        str(path.relative_to(ROOT)) for path in product_sources if "simulators" in imported_modules(path)
+    ]
+    assert importers == []
