@@ -12,7 +12,8 @@ WORKDIR /app
 RUN groupadd --system koalr \
     && useradd --system --gid koalr --home-dir /home/koalr --create-home --shell /usr/sbin/nologin koalr
 
-# Dependencies first: this layer is reused until requirements.txt changes.
+# Dependencies first: this layer is reused until requirements.txt changes. Runtime packages
+# only; the test tools (requirements-dev.txt) never enter the image.
 # psycopg[binary] ships its own libpq, so no system packages are needed.
 COPY requirements.txt .
 RUN pip install -r requirements.txt

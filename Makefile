@@ -7,10 +7,11 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/koalr
 
 .PHONY: demo test install lint format migrate run worker beat simulator clean
 
-$(VENV)/.installed: requirements.txt
+# Development installs the runtime (requirements.txt) plus the test tools (requirements-dev.txt).
+$(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -r requirements.txt
+	$(PIP) install --quiet -r requirements-dev.txt
 	touch $@
 
 install: $(VENV)/.installed

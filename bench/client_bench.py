@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from integrations.cursor.client import CursorClient  # noqa: E402
 from integrations.cursor.parsing import decode_json, parse_usage_event  # noqa: E402
 from integrations.cursor.ratelimit import NoRateLimit  # noqa: E402
-from integrations.cursor.simulator import CursorSimulator  # noqa: E402
+from simulators.cursor import CursorSimulator  # noqa: E402
 
 EVENTS_PATH = "/teams/filtered-usage-events"
 

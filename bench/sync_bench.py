@@ -50,7 +50,7 @@ def ensure_database(url: str) -> None:
 
 def serve_simulator(pipe, seats: int, days: int, seed: int, rate_limits: bool, window: float) -> None:
     """Child process: the simulated Cursor, so its CPU is not ours (as with the real Cursor)."""
-    from integrations.cursor.simulator import CursorSimulator
+    from simulators.cursor import CursorSimulator
 
     sim = CursorSimulator(rate_limits=rate_limits, rate_window_seconds=window)
     team = sim.add_team(seats=seats, days=days, seed=seed)

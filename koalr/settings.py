@@ -46,6 +46,11 @@ INSTALLED_APPS = [
     "web",
     "api",
 ]
+# Development-only commands (`demo`, `cursor_simulator`): with DEBUG, or when asked for
+# explicitly (the test settings do, so the command tests run with DEBUG off). Production sets neither.
+KOALR_DEV_COMMANDS = env.bool("KOALR_DEV_COMMANDS", default=False)
+if DEBUG or KOALR_DEV_COMMANDS:
+    INSTALLED_APPS.append("devtools")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -6,6 +6,8 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/koalr"
 os.environ.setdefault("TESTING", "1")
 os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-0123456789abcdef")
+# The dev-only commands (`demo`, `cursor_simulator`) are tested too, with DEBUG off.
+os.environ.setdefault("KOALR_DEV_COMMANDS", "1")
 
 from .settings import *  # noqa: E402,F403
 

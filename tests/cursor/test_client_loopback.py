@@ -17,7 +17,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
-pytest.importorskip("integrations.cursor.simulator")
+pytest.importorskip("simulators.cursor")
 
 from integrations.cursor.client import ANALYTICS_TEAM_METRICS, CursorClient  # noqa: E402
 from integrations.cursor.errors import (  # noqa: E402

@@ -1,4 +1,4 @@
-"""Date parameter parsing, one function per API family (cursor-api.md §1.6)."""
+"""Date parameter parsing, one function per API family (docs/cursor-api.md §1.6)."""
 
 from __future__ import annotations
 

@@ -219,7 +219,7 @@ def _spend_row(team, member, total) -> dict:
     row["monthlyLimitDollars"] = member.monthly_limit_dollars
     if not team.legacy_shapes:
         # The limit Cursor enforces: the member's own, else the team's default per-user limit
-        # (cursor-api.md §2.4's example: override 0, monthly null, effective 200).
+        # (docs/cursor-api.md §2.4's example: override 0, monthly null, effective 200).
         effective = member.monthly_limit_dollars or member.hard_limit_override_dollars
         row["effectivePerUserLimitDollars"] = effective or TEAM_DEFAULT_USER_LIMIT_DOLLARS
     return row

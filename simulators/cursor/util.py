@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 DAY_MS = 86_400_000
 EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
-# Standard error bodies (cursor-api.md §1.5).
+# Standard error bodies (docs/cursor-api.md §1.5).
 ERROR_TITLES = {
     400: "Bad Request",
     401: "Unauthorized",

@@ -60,8 +60,8 @@ _ALNUM = string.ascii_letters + string.digits
 @dataclass(frozen=True, slots=True)
 class Member:
     index: int
-    user_id: str  # D4 "user_…" id
-    numeric_id: int  # D3 numeric id (legacy shapes)
+    user_id: str  # "user_…" id, as the current API shapes have it
+    numeric_id: int  # numeric id of the older API shapes (served with legacy_shapes)
     name: str
     email: str
     role: str

@@ -42,7 +42,7 @@ class SimTeam:
         days: int = 60,
         seed: int = 1,
         plan: str = "enterprise",
-        now: datetime | None = None,
+        now: datetime,
     ):
         if plan not in ("team", "enterprise"):
             raise ValueError("plan must be 'team' or 'enterprise'")
@@ -55,7 +55,6 @@ class SimTeam:
         self.seed = seed
         self.plan = plan
         self.domain = team_domain(seed)
-        now = now or datetime.now(UTC)
         if now.tzinfo is None:
             raise ValueError("now must be timezone-aware")
         self._now = now.astimezone(UTC)
@@ -65,7 +64,7 @@ class SimTeam:
         self._by_numeric = {m.numeric_id: m for m in self.roster}
         self.cycle_day = 1 + random.Random(f"cycle:{seed}").randrange(28)
 
-        # Switches (see the module docstring of integrations.cursor.simulator).
+        # Switches (see the docstring of the simulators.cursor package).
         self.legacy_shapes = False
         self.daily_numeric_user_ids: bool | None = None  # None: numeric only with legacy_shapes
         self.enterprise_denied_status: int | dict = 403
@@ -319,13 +318,13 @@ class SimTeam:
 
         include_inactive=False: the unpaginated answer (active member-days only).
         include_inactive=True: the paginated answer (every member during the range, zero rows)."""
-        from .admin import daily_rows_for
+        from .admin_api import daily_rows_for
 
         return daily_rows_for(self, start, end, include_inactive)
 
     def spend_rows(self) -> list[dict]:
         """`/teams/spend` rows for the current cycle, listed members (incl. removed) in roster order."""
-        from .admin import spend_rows_for
+        from .admin_api import spend_rows_for
 
         return spend_rows_for(self)
 

@@ -10,7 +10,7 @@ import random
 import threading
 from datetime import date
 
-from .admin import page_size, pagination
+from .admin_api import page_size, pagination
 from .dates import analytics_range, parse_ai_code_time
 from .util import (
     DAY_MS,

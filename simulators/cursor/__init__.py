@@ -1,17 +1,23 @@
 """Cursor API simulator: a real HTTP server (stdlib `ThreadingHTTPServer`) serving Cursor's Admin,
 Analytics and AI Code Tracking APIs from deterministic generated data, for tests, demos and benchmarks.
-It follows /work/shared/cursor-api.md (D4 shapes by default). No Django import; no database.
+It follows the API reference in docs/cursor-api.md, serving today's response shapes by default (the
+older ones with `legacy_shapes`). A test double: it imports nothing of the product, not even
+Django, and keeps everything in memory.
 
 Python interface
 ----------------
-    from integrations.cursor.simulator import CursorSimulator, SimTeam
+    from simulators.cursor import CursorSimulator, SimTeam
 
-    sim = CursorSimulator(rate_limits=True, rate_window_seconds=60.0)   # one server, many teams
+    sim = CursorSimulator(rate_limits=True, rate_window_seconds=60.0, clock=None)  # one server, many teams
     team = sim.add_team(api_key=None, seats=50, days=60, seed=1, plan="enterprise", now=None)
     base_url = sim.start(host="127.0.0.1", port=0)   # daemon thread; "http://127.0.0.1:PORT"
     sim.stop()                                         # also usable as a context manager
 
-Simulator settings (all settable at runtime): `sim.base_url`, `sim.rate_limits`,
+Time is injected: a team's clock is the `now` it was added with (aware UTC), else `sim.clock()`,
+a zero-argument callable returning an aware datetime (default: the wall clock). Nothing else in
+the simulator reads today's date; only rate-limit windows and `X-RateLimit-Reset` use real time.
+
+Simulator settings (all settable at runtime): `sim.base_url`, `sim.clock`, `sim.rate_limits`,
 `sim.rate_window_seconds`, `sim.set_limits({"admin": 20, "usage_events": 60, "analytics_team": 100,
 "by_user": 50, "ai_code": 20})` (per window; ai_code counts per endpoint), `sim.limits`,
 `sim.reset_limits()`, `sim.retry_after_header` (False: natural 429s carry no `Retry-After`, like the
@@ -25,7 +31,7 @@ days including today, truncated at `now`), `cycle_start` (aware datetime, 00:00 
 billing day of month, within the last 31 days), `request_log` (list of (monotonic time, family,
 path, status) for every authenticated request), `faults`.
 
-Ground truth, exactly what the API serves (D4 shapes unless `legacy_shapes`):
+Ground truth, exactly what the API serves (current shapes unless `legacy_shapes`):
     team.members()                                   # /teams/members rows, removed included
     team.daily_rows(start_date, end_date, include_inactive=False)  # by user (roster order), then day
     team.usage_events(start_ms, end_ms, email=None)  # inclusive bounds, newest first, identical twins included
@@ -88,8 +94,8 @@ in daily rows and spend, so a client must keep both copies):
     `agent-edits` sum the daily rows' tab and apply counters.
 """
 
-from integrations.cursor.sim.faults import Faults
-from integrations.cursor.sim.server import DEFAULT_LIMITS, CursorSimulator
-from integrations.cursor.sim.team import SimTeam, generate_api_key
+from .faults import Faults
+from .server import DEFAULT_LIMITS, CursorSimulator
+from .team import SimTeam, generate_api_key
 
 __all__ = ["DEFAULT_LIMITS", "CursorSimulator", "Faults", "SimTeam", "generate_api_key"]

@@ -16,11 +16,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection as db_connection
 
 from integrations import services as integration_services
-from integrations.cursor.simulator import CursorSimulator
 from integrations.key_check import IntegrationError
 from integrations.models import Connection, Provider
 from koalr.accounts.models import Membership, Organization, User
 from koalr.accounts.services import create_organization_with_owner
+from simulators.cursor import CursorSimulator
 
 DEMO_SLUG = "demo"
 DEMO_ORG_NAME = "Demo Robotics"
@@ -61,7 +61,7 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
 
         # The local simulator enforces no quota, so neither side paces requests: the backfill
-        # takes seconds instead of the minutes Cursor's real limits impose (cursor-api.md §1.3).
+        # takes seconds instead of the minutes Cursor's real limits impose (docs/cursor-api.md §1.3).
         settings.CURSOR_RATE_LIMITS = False
         sim = CursorSimulator(rate_limits=False)
         team = sim.add_team(api_key=DEMO_API_KEY, seats=seats, days=days, seed=1, plan="enterprise")

@@ -1,20 +1,31 @@
 """Run the Cursor API simulator as a standalone HTTP server (for demos, manual testing, benchmarks).
 
     python manage.py cursor_simulator --port 8765 --seats 50 --days 60 --seed 1 [--plan team|enterprise]
-        [--host 127.0.0.1] [--api-key KEY] [--no-rate-limits] [--no-warm]
+        [--host 127.0.0.1] [--api-key KEY] [--no-rate-limits] [--no-warm] [--now 2028-02-29T12:00Z]
 
 Prints the base URL and a ready API key, then serves until SIGINT/SIGTERM.
 """
 
 from __future__ import annotations
 
+import argparse
 import signal
 import sys
 import threading
+from datetime import UTC, datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
-from integrations.cursor.simulator import CursorSimulator
+from simulators.cursor import CursorSimulator
+
+
+def aware_datetime(value: str) -> datetime:
+    """ISO 8601 date or datetime; UTC when it names no offset."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 datetime: {value!r}") from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 class Command(BaseCommand):
@@ -38,6 +49,13 @@ class Command(BaseCommand):
             action="store_true",
             help="Generate days on first request instead of in the background.",
         )
+        parser.add_argument(
+            "--now",
+            type=aware_datetime,
+            default=None,
+            help="Serve the team as of this moment (ISO 8601, UTC unless an offset is given); "
+            "default: the current time.",
+        )
 
     def handle(self, *args, **options):
         api_key = options["api_key"]
@@ -51,6 +69,7 @@ class Command(BaseCommand):
                 days=options["days"],
                 seed=options["seed"],
                 plan=options["plan"],
+                now=options["now"],
             )
             base_url = sim.start(host=options["host"], port=options["port"])
         except (OSError, ValueError) as exc:

@@ -9,12 +9,13 @@ import json
 import threading
 import time
 from collections import deque
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
-from . import admin, analytics
+from . import admin_api, analytics_api
 from .team import SimTeam, generate_api_key
 from .util import ApiError, Reply, error_body
 
@@ -40,21 +41,21 @@ class Route:
 
 def _routes() -> dict[tuple[str, str], Route]:
     routes = {
-        ("GET", "/teams/members"): Route("admin", admin.members),
-        ("GET", "/teams/audit-logs"): Route("admin", admin.audit_logs),
-        ("POST", "/teams/daily-usage-data"): Route("admin", admin.daily_usage),
-        ("POST", "/teams/spend"): Route("admin", admin.spend),
-        ("POST", "/teams/filtered-usage-events"): Route("usage_events", admin.usage_events),
+        ("GET", "/teams/members"): Route("admin", admin_api.members),
+        ("GET", "/teams/audit-logs"): Route("admin", admin_api.audit_logs),
+        ("POST", "/teams/daily-usage-data"): Route("admin", admin_api.daily_usage),
+        ("POST", "/teams/spend"): Route("admin", admin_api.spend),
+        ("POST", "/teams/filtered-usage-events"): Route("usage_events", admin_api.usage_events),
     }
-    for name, handler in analytics.TEAM_ENDPOINTS.items():
+    for name, handler in analytics_api.TEAM_ENDPOINTS.items():
         routes[("GET", f"/analytics/team/{name}")] = Route(
             "analytics_team", handler, etag=True, enterprise_only=True
         )
-    for name, handler in analytics.BY_USER_ENDPOINTS.items():
+    for name, handler in analytics_api.BY_USER_ENDPOINTS.items():
         routes[("GET", f"/analytics/by-user/{name}")] = Route(
             "by_user", handler, etag=True, enterprise_only=True
         )
-    for name, handler in analytics.AI_CODE_ENDPOINTS.items():
+    for name, handler in analytics_api.AI_CODE_ENDPOINTS.items():
         routes[("GET", f"/analytics/ai-code/{name}")] = Route(
             "ai_code", handler, etag=True, enterprise_only=True
         )
@@ -91,10 +92,23 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
 
 
+def _wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
 class CursorSimulator:
     """One HTTP server hosting any number of simulated teams, told apart by API key."""
 
-    def __init__(self, rate_limits: bool = True, rate_window_seconds: float = 60.0):
+    def __init__(
+        self,
+        rate_limits: bool = True,
+        rate_window_seconds: float = 60.0,
+        clock: Callable[[], datetime] | None = None,
+    ):
+        # The simulator's only reading of "today": what `add_team` uses when not given `now`.
+        # Tests pass a fixed clock so the data never depends on the day they run. Rate-limit
+        # windows and `X-RateLimit-Reset` stay on real time: clients wait in real seconds.
+        self.clock = clock or _wall_clock
         self.rate_limits = rate_limits
         self.rate_window_seconds = rate_window_seconds
         self.retry_after_header = False  # natural 429s: send `Retry-After` (seconds)
@@ -122,6 +136,8 @@ class CursorSimulator:
         plan: str = "enterprise",
         now: datetime | None = None,
     ) -> SimTeam:
+        """A new team whose clock reads `now` (aware), by default the simulator's clock."""
+        now = now if now is not None else self.clock()
         with self._lock:
             key = api_key or generate_api_key()
             if key in self._teams:
@@ -294,7 +310,7 @@ class CursorSimulator:
                 headers = {"ETag": etag, "Cache-Control": "public, max-age=900"}
                 inm = req.headers.get("If-None-Match")
                 if inm and (inm.strip() == "*" or etag in [t.strip() for t in inm.split(",")]):
-                    # 304s don't count against rate limits (cursor-api.md §1.3).
+                    # 304s don't count against rate limits (docs/cursor-api.md §1.3).
                     return self._send(req, team, family, path, 304, b"", headers)
 
         wait = self._rate_check(team, family, path)
@@ -333,7 +349,7 @@ class CursorSimulator:
     def _etag(self, team: SimTeam, path: str, query: dict) -> str | None:
         """Stable for the same normalised query and unchanged data; None if the query is invalid."""
         try:
-            normalised = analytics.normalise_query(team, path, query)
+            normalised = analytics_api.normalise_query(team, path, query)
         except ApiError:
             return None
         digest = hashlib.sha1(

@@ -1,1 +1,0 @@
-"""Implementation of the Cursor simulator; import it from `integrations.cursor.simulator`."""
