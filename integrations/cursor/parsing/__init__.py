@@ -16,7 +16,7 @@ import json
 from datetime import date, timedelta
 from decimal import Decimal
 
-from .records import (
+from ..records import (
     AiChange,
     AiCommit,
     AnalyticsRow,
@@ -27,7 +27,7 @@ from .records import (
     MemberSpend,
     UsageEvent,
 )
-from .values import (
+from ..values import (
     EPOCH,
     ZERO,
     require_email,
