@@ -117,7 +117,8 @@ class AdminApi(PagedHttp):
     def _cycle_start(self, data: dict) -> datetime:
         raw = data.get("subscriptionCycleStart")
         if raw is None:
-            # D1 spend covered the calendar month and had no cycle start.
+            # Spend in the oldest documented shape (D1 in docs/cursor-api.md §0, mid-2025)
+            # covered the calendar month and had no cycle start.
             now = datetime.now(UTC)
             return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
         try:

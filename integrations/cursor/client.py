@@ -1,6 +1,6 @@
 """HTTP client for Cursor's team APIs (Admin, Analytics, AI Code Tracking).
 
-Reference: /work/shared/cursor-api.md. The client
+Reference: docs/cursor-api.md. The client
 
 - authenticates with HTTP Basic (the key as username, empty password);
 - keeps each team under Cursor's per-minute limits with a shared ``RateLimiter``;

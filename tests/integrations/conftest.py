@@ -11,7 +11,8 @@ from integrations import key_check, services
 from integrations.cursor.records import Capabilities
 from integrations.models import Connection
 
-# Looks like a real D4 key (prefix + 64 characters); distinctive so a leak is easy to find.
+# Looks like a real key of the newest documented format (D4 in docs/cursor-api.md §1.1: crsr_ and
+# 64 characters); distinctive so a leak is easy to find.
 API_KEY = "crsr_" + "Sx9kQ2vLr7Tz" * 5 + "pW4b"
 NEW_API_KEY = "key_" + "Mn3Jd8Hq" * 8 + "zY6c"
 ENTERPRISE = Capabilities(admin=True, analytics=True, ai_code=True, member_count=12, plan_note="")

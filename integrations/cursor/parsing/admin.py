@@ -72,7 +72,8 @@ def parse_daily_row(r: dict) -> DailyUsageRow:
         day = to_date(r["date"])
     counters = [to_int(get(k)) for k in _DAILY_COUNTERS]
     active = get("isActive")
-    # D1/D2 rows have no isActive (and only active users were returned); derive it from usage.
+    # Rows in the two oldest documented shapes (D1 and D2 in docs/cursor-api.md §0) have no
+    # isActive, and only active users were returned; derive it from usage.
     is_active = to_bool(active) if active is not None else any(counters)
     uid = get("userId")
     email = require_email(get("email"))  # the only key shared by every API family

@@ -2,6 +2,9 @@
 
 30 days of a large team is millions of events, so ``parse_usage_event`` is written as one
 function with local fast paths instead of a generic field-mapping loop.
+
+Shapes are named after the generation of Cursor's docs that describes them, D1 (mid-2025) to
+D4 (the newest); see docs/cursor-api.md §0.
 """
 
 from __future__ import annotations
