@@ -107,8 +107,8 @@ def check_key(api_key: str, base_url: str = "") -> KeyCheck:
         raise KeyRejected() from None
     except PlanRequired:
         # The client probes the Enterprise-only APIs itself, so this came from the Admin API:
-        # Cursor knows the key but its plan refuses even that. The issue asks to keep such a
-        # key with a note rather than reject it; syncs then report what Cursor allows.
+        # Cursor knows the key but its plan refuses even that. The key itself is right, so it is
+        # kept with a note rather than rejected; syncs then report what Cursor allows.
         return KeyCheck({"admin": False, "analytics": False, "ai_code": False}, ADMIN_PLAN_NOTE)
     except CursorError as exc:
         # Rate limits, 5xx, malformed answers, timeouts and network errors are all worth a

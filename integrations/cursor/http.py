@@ -113,7 +113,7 @@ class CursorHttp:
         """One logical request with retries. Returns (decoded body, ETag), or (None, etag) on 304.
 
         ``plan_gated`` marks Enterprise-only families, where Cursor answers 401 for a team
-        without the plan (cursor-api.md §1.2), so 401 there means PlanRequired.
+        without the plan (docs/cursor-api.md §1.2), so 401 there means PlanRequired.
         """
         headers = {"If-None-Match": etag} if etag else None
         attempt = 0

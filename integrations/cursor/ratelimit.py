@@ -1,10 +1,10 @@
 """Client-side rate limiting that keeps each Cursor team under its documented per-minute limits.
 
-Cursor counts requests per team and per endpoint family (cursor-api.md §1.3). We keep a sliding
-window of the last requests per (team, bucket) and make a caller wait until one more request
-fits. A sliding window of N per W seconds also satisfies any fixed per-minute window the server
-may use. A small safety margin is added to the window because the server sees a request a little
-later (and with some jitter) compared with when we admitted it.
+Cursor counts requests per team and per endpoint family (docs/cursor-api.md §1.3). We keep a
+sliding window of the last requests per (team, bucket) and make a caller wait until one more
+request fits. A sliding window of N per W seconds also satisfies any fixed per-minute window the
+server may use. A small safety margin is added to the window because the server sees a request a
+little later (and with some jitter) compared with when we admitted it.
 
 Buckets: ``admin``, ``usage_events``, ``analytics_team``, ``by_user`` and ``ai_code``. AI Code
 Tracking is limited *per endpoint*, so its callers pass ``"ai_code:<endpoint>"``; everything after

@@ -1,6 +1,6 @@
 """Normalized records returned by the Cursor client.
 
-The client turns every response shape Cursor has used (see /work/shared/cursor-api.md §5–§6)
+The client turns every response shape Cursor has used (see docs/cursor-api.md §5–§6)
 into these frozen dataclasses, so code above the client never sees raw JSON:
 
 - emails are lowercased and stripped;

@@ -151,7 +151,10 @@ def to_email(v) -> str:
 
 
 def to_user_id(v) -> str:
-    """``"user_…"`` or a numeric id (D3) to ``str``; absent -> ``""``."""
+    """``"user_…"`` or a numeric id to ``str``; absent -> ``""``.
+
+    Numeric ids are the shape of Cursor's first-half-2026 docs (D3 in docs/cursor-api.md §0).
+    """
     cls = v.__class__
     if cls is str:
         return v.strip()

@@ -1,4 +1,4 @@
-"""The whole product in a real browser (issue 8): sign up, connect Cursor, read the
+"""The whole product in a real browser: sign up, connect Cursor, read the
 dashboard, invite a member, and review spend as the admin.
 
 Cursor is the project's simulator over loopback; the figures on the page are checked

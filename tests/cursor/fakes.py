@@ -75,7 +75,7 @@ def body_of(request: httpx.Request) -> dict:
     return json.loads(request.content)
 
 
-# -- record builders (D4 shapes, invented values) --------------------------------------------
+# -- record builders: the newest documented shapes (D4 in docs/cursor-api.md §0), invented values
 
 
 def member(i: int, **over) -> dict:

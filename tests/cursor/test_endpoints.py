@@ -322,7 +322,8 @@ def test_usage_events_many_pages(fake):
 
 
 def test_usage_events_legacy_page_size_10_and_old_envelope(fake):
-    """A D1–D3 server ignores pageSize=1000, serves 10 per page and reports numPages only."""
+    """A server as the older docs describe it (D1–D3 in docs/cursor-api.md §0) ignores
+    pageSize=1000, serves 10 per page and reports numPages only."""
     total = 113
 
     def handler(request):
@@ -370,7 +371,8 @@ def test_usage_events_legacy_field_names(fake):
     )
     events = list(fake.client().usage_events(utc(2025, 8, 1), utc(2025, 8, 2)))
     assert [e.kind for e in events[:3]] == ["Included in Pro", "Usage-based", "Usage-based"]
-    # Pre-D3: charged = model cost + token fee; chargeable when something was charged.
+    # Without D3's chargedCents and isChargeable: charged = model cost + token fee, and
+    # chargeable when something was charged.
     assert events[2].charged_cents == Decimal("8.40")
     assert events[2].is_chargeable is True
     assert events[2].is_headless is False
