@@ -16,20 +16,8 @@ from django.db.models import Count
 
 from ..models import CursorMember, MemberDailyRollup, SpendSnapshot
 
-MEMBER_COUNTERS = (
-    "agent_requests",
-    "chat_requests",
-    "composer_requests",
-    "cmdk_usages",
-    "tabs_shown",
-    "tabs_accepted",
-    "accepts",
-    "rejects",
-    "total_lines_added",
-    "accepted_lines_added",
-    "usage_events",
-    "spend_cents",
-)
+# Every daily-usage counter, and the event counters the table shows.
+MEMBER_COUNTERS = (*DAILY_FIELDS, "usage_events", "spend_cents")
 # Sortable columns → SQL expressions over the statement below (whitelist: never user text).
 SORT_EXPRESSIONS = {
     "name": "LOWER(COALESCE(NULLIF(m.name, ''), m.email))",
