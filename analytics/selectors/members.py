@@ -15,6 +15,7 @@ from django.db import connection
 from django.db.models import Count
 
 from ..models import CursorMember, MemberDailyRollup, SpendSnapshot
+from .fields import DAILY_FIELDS
 
 # Every daily-usage counter, and the event counters the table shows.
 MEMBER_COUNTERS = (*DAILY_FIELDS, "usage_events", "spend_cents")
