@@ -1,0 +1,61 @@
+"""Celery tasks for alerts: thin adapters over detection, budgets and delivery."""
+
+import logging
+import random
+from datetime import UTC
+
+from celery import shared_task
+from django.utils import timezone
+
+from koalr.accounts.models import Organization
+
+from .models import Delivery
+from .notify import dispatch
+
+logger = logging.getLogger(__name__)
+
+
+def backoff(attempt: int) -> int:
+    """Seconds before try `attempt + 1`: 30 s, 2 min, 8 min … with up to 20 % jitter."""
+    base = 30 * 4 ** max(0, attempt - 1)
+    return int(base * (1 + random.random() * 0.2))
+
+
+# Retried with backoff: a Slack or webhook outage, a 429 or a timeout usually passes. A 4xx
+# other than 429 does not, so the delivery is marked failed at once.
+@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=dispatch.MAX_ATTEMPTS - 1)
+def deliver(self, delivery_id: int) -> None:
+    delivery = dispatch.attempt(delivery_id)
+    if delivery is not None and delivery.status == Delivery.Status.RETRYING:
+        raise self.retry(countdown=backoff(delivery.attempts))
+
+
+# Not retried: the next sync evaluates the same days again, and raising is idempotent.
+@shared_task(ignore_result=True)
+def evaluate_after_sync(organization_id: int) -> None:
+    from .anomalies import detect_anomalies
+    from .budgets import evaluate_budgets
+
+    org = Organization.objects.filter(pk=organization_id).first()
+    if org is None:
+        return
+    today = timezone.now().astimezone(UTC).date()
+    for step in (evaluate_budgets, detect_anomalies):
+        try:
+            step(org, today=today)
+        except Exception:  # one failing rule must not keep the others from running
+            logger.exception("alerts: %s failed for org=%s", step.__name__, organization_id)
+
+
+# Not retried: tomorrow's run (and every sync) evaluates again.
+@shared_task(ignore_result=True)
+def evaluate_all() -> int:
+    from .models import Budget
+
+    ids = set(Budget.objects.values_list("organization_id", flat=True).distinct())
+    from integrations.models import Connection
+
+    ids |= set(Connection.objects.values_list("organization_id", flat=True))
+    for organization_id in sorted(ids):
+        evaluate_after_sync.delay(organization_id)
+    return len(ids)

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from . import views
+
+app_name = "alerts"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("<int:alert_id>/acknowledge/", views.acknowledge, name="acknowledge"),
+    path("<int:alert_id>/resolve/", views.resolve, name="resolve"),
+    path("budgets/", views.budgets, name="budgets"),
+    path("budgets/new/", views.budget_create, name="budget_create"),
+    path("budgets/<int:budget_id>/", views.budget_edit, name="budget_edit"),
+    path("budgets/<int:budget_id>/delete/", views.budget_delete, name="budget_delete"),
+    path("channels/", views.channels, name="channels"),
+    path("channels/new/", views.channel_create, name="channel_create"),
+    path("channels/<int:channel_id>/test/", views.channel_test, name="channel_test"),
+    path("channels/<int:channel_id>/toggle/", views.channel_toggle, name="channel_toggle"),
+    path("channels/<int:channel_id>/delete/", views.channel_delete, name="channel_delete"),
+]
