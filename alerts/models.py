@@ -226,3 +226,22 @@ class Delivery(models.Model):
             )
         ]
         indexes = [models.Index(fields=["organization", "-created_at"])]
+
+
+class DigestSent(models.Model):
+    """A digest already emailed: one per (organization, kind, period), so a re-run beat is a no-op."""
+
+    class Kind(models.TextChoices):
+        WEEKLY = "weekly", "Weekly"
+        CYCLE_END = "cycle_end", "Three days before the cycle ends"
+
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    period = models.CharField(max_length=20)
+    recipients = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "kind", "period"], name="uniq_digest_per_period")
+        ]

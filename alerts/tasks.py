@@ -64,3 +64,45 @@ def evaluate_all() -> int:
     for organization_id in sorted(ids):
         evaluate_after_sync.delay(organization_id)
     return len(ids)
+
+
+def _digest_orgs():
+    from integrations.models import Connection
+
+    return Organization.objects.filter(pk__in=Connection.objects.values("organization_id"))
+
+
+# Not retried: DigestSent makes a re-run a no-op, and a failed send is logged; next week's goes.
+@shared_task(ignore_result=True)
+def send_weekly_digests() -> int:
+    from .digest import send_digest
+    from .models import DigestSent
+
+    today = timezone.now().astimezone(UTC).date()
+    sent = 0
+    for org in _digest_orgs():
+        try:
+            sent += send_digest(org, today=today, kind=DigestSent.Kind.WEEKLY, period=today.isoformat())
+        except Exception:
+            logger.exception("alerts: weekly digest failed for org=%s", org.pk)
+    return sent
+
+
+# Not retried: it runs daily, and DigestSent keys each cycle's reminder by the cycle start.
+@shared_task(ignore_result=True)
+def send_cycle_end_digests() -> int:
+    from .digest import cycle_ends_soon, send_digest
+    from .models import DigestSent
+
+    today = timezone.now().astimezone(UTC).date()
+    sent = 0
+    for org in _digest_orgs():
+        try:
+            cycle_start = cycle_ends_soon(org, today)
+            if cycle_start is not None:
+                sent += send_digest(
+                    org, today=today, kind=DigestSent.Kind.CYCLE_END, period=cycle_start.isoformat()
+                )
+        except Exception:
+            logger.exception("alerts: cycle-end digest failed for org=%s", org.pk)
+    return sent

@@ -12,6 +12,7 @@ urlpatterns = [
     path("budgets/new/", views.budget_create, name="budget_create"),
     path("budgets/<int:budget_id>/", views.budget_edit, name="budget_edit"),
     path("budgets/<int:budget_id>/delete/", views.budget_delete, name="budget_delete"),
+    path("digest/", views.digest_preview, name="digest"),
     path("channels/", views.channels, name="channels"),
     path("channels/new/", views.channel_create, name="channel_create"),
     path("channels/<int:channel_id>/test/", views.channel_test, name="channel_test"),

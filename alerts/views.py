@@ -16,9 +16,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from koalr.accounts.tenancy import org_required
 
-from . import charts, selectors, services
+from . import charts, digest, selectors, services
 from .budgets import budget_status, budget_statuses
 from .forms import AcknowledgeForm, AlertFilterForm, BudgetForm, ChannelForm
+from .models import DigestSent
 from .notify import dispatch
 
 CAPABILITY = "can_see_member_spend"
@@ -232,3 +233,15 @@ def channel_delete(request, channel_id):
     services.delete_channel(channel)
     messages.success(request, "Channel removed.")
     return redirect("alerts:channels")
+
+
+@require_GET
+@org_required(capability=CAPABILITY)
+def digest_preview(request):
+    kind = request.GET.get("kind", DigestSent.Kind.WEEKLY)
+    if kind not in DigestSent.Kind.values:
+        kind = DigestSent.Kind.WEEKLY
+    built = digest.build_digest(request.organization, today=_today(), kind=kind)
+    text, html = digest.render(built)
+    context = {"digest": built, "text": text, "html": html, "kind": kind, "nav_section": "alerts"}
+    return render(request, "alerts/digest_preview.html", context)

@@ -166,6 +166,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "alerts.tasks.evaluate_all",
         "schedule": crontab(minute=40, hour=6),
     },
+    "alerts-weekly-digest": {
+        "task": "alerts.tasks.send_weekly_digests",
+        "schedule": crontab(minute=0, hour=7, day_of_week="mon"),
+    },
+    "alerts-cycle-end-digest": {
+        "task": "alerts.tasks.send_cycle_end_digests",
+        "schedule": crontab(minute=10, hour=7),
+    },
 }
 
 # Alerts (alerts/): where deep links point, and the anomaly rules' thresholds.
