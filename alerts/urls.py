@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_limits
 
 app_name = "alerts"
 
@@ -13,6 +13,9 @@ urlpatterns = [
     path("budgets/<int:budget_id>/", views.budget_edit, name="budget_edit"),
     path("budgets/<int:budget_id>/delete/", views.budget_delete, name="budget_delete"),
     path("digest/", views.digest_preview, name="digest"),
+    path("spend-limits/", views_limits.choose, name="spend_limits"),
+    path("spend-limits/review/", views_limits.review, name="spend_limits_review"),
+    path("spend-limits/apply/", views_limits.apply, name="spend_limits_apply"),
     path("channels/", views.channels, name="channels"),
     path("channels/new/", views.channel_create, name="channel_create"),
     path("channels/<int:channel_id>/test/", views.channel_test, name="channel_test"),
