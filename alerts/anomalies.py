@@ -8,7 +8,8 @@ Rules (thresholds in settings, `ALERTS_*`):
 - expensive_model: the first day a person used a model matching `ALERTS_EXPENSIVE_MODELS`;
 - share_of_org: one person's spend above `ALERTS_PERSON_SHARE_PERCENT` % of the organization's
   that day (a team version comes with teams);
-- org_jump: the organization's spend jumping day over day by `ALERTS_ORG_JUMP_RATIO` ×.
+- org_jump: the organization's spend jumping by `ALERTS_ORG_JUMP_RATIO` × over the day before
+  (and over the previous week's average day, so a Monday after a quiet weekend is no jump).
 
 Cursor restates the last `CURSOR_SYNC_LOOKBACK_DAYS` days, so every run re-evaluates those
 days (and today): an alert for a day is keyed by the day, a restated figure updates the open
@@ -98,7 +99,7 @@ class _Data:
             for row in ToolOrgDay.objects.filter(
                 organization_id=org_id,
                 tool=Tool.CURSOR,
-                day__range=(self.first - timedelta(days=1), self.last),
+                day__range=(self.first - timedelta(days=7), self.last),
             ).values("day", "cost_cents")
         }
         first_org_day = ToolOrgDay.objects.filter(organization_id=org_id, tool=Tool.CURSOR).aggregate(
@@ -299,19 +300,26 @@ def _share_findings(data: _Data, day: date, th: Thresholds):
 
 
 def _org_jump_findings(data: _Data, day: date, th: Thresholds):
+    """The day against the day before and against the previous seven days' average, whichever
+    is higher, so the Monday after a quiet weekend is not a jump."""
     value = data.org_spend.get(day)
     if value is None:
         return
     previous = data.org_spend.get(day - timedelta(days=1), 0.0)
+    week = [data.org_spend.get(day - timedelta(days=n), 0.0) for n in range(1, 8)]
+    average = sum(week) / len(week)
+    usual = max(previous, average)
     qualifies = (
-        value - previous >= th.org_jump_floor_cents and previous > 0 and value >= previous * th.org_jump_ratio
+        value - usual >= th.org_jump_floor_cents and previous > 0 and value >= usual * th.org_jump_ratio
     )
     finding = None
     if qualifies:
-        text = (
-            f"The organization spent {money(value)} on {day_label(day)}, {times(value / previous)} "
-            f"the {money(previous)} of the day before."
+        against = (
+            f"the {money(previous)} of the day before"
+            if previous >= average
+            else f"the previous seven days' average of {money(average)} a day"
         )
+        text = f"The organization spent {money(value)} on {day_label(day)}, {times(value / usual)} {against}."
         finding = Finding(
             kind=Alert.Kind.ORG_JUMP,
             rule="org_jump",
@@ -321,7 +329,11 @@ def _org_jump_findings(data: _Data, day: date, th: Thresholds):
             title=f"Organization spend jumped on {day_label(day)}",
             reason=text,
             summary=text,
-            metrics={"value_cents": round(value, 2), "previous_cents": round(previous, 2)},
+            metrics={
+                "value_cents": round(value, 2),
+                "previous_cents": round(previous, 2),
+                "average_cents": round(average, 2),
+            },
         )
     yield finding, "org_jump", "org", day.isoformat()
 
