@@ -1,10 +1,12 @@
 """Forms of the alerts pages. Bad input answers with a message and keeps what was typed
 (secrets excepted: they are never rendered back)."""
 
+import ipaddress
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit
 
 from django import forms
+from django.conf import settings
 
 from people.models import Person
 
@@ -67,6 +69,18 @@ class BudgetForm(forms.Form):
         return data
 
 
+def _internal(host: str) -> bool:
+    """A literal private, loopback or link-local address, or localhost: never a webhook target
+    (server-side request forgery). Names resolving to such addresses are not caught here."""
+    if host.lower() in ("localhost", "localhost.localdomain") or host.lower().endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return not address.is_global
+
+
 class ChannelForm(forms.Form):
     kind = forms.ChoiceField(choices=Channel.Kind.choices)
     name = forms.CharField(max_length=100)
@@ -100,6 +114,8 @@ class ChannelForm(forms.Form):
                 self.add_error("url", "Enter the full URL, starting with https://.")
             elif kind == Channel.Kind.SLACK and parts.scheme != "https":
                 self.add_error("url", "Slack webhook URLs start with https://.")
+            elif _internal(parts.hostname) and not settings.ALERTS_ALLOW_PRIVATE_URLS:
+                self.add_error("url", "Use a public address: Koalr does not call private or local networks.")
             data["url"] = url
         if kind == Channel.Kind.WEBHOOK and not data.get("secret") and "secret" not in self.errors:
             self.add_error("secret", "A signed webhook needs a signing secret.")

@@ -41,9 +41,10 @@ def index(request):
     org = request.organization
     form = AlertFilterForm(request.GET or None, organization=org)
     filters = form.cleaned_data if form.is_valid() else {}
-    rows = selectors.alerts(
-        org, status=filters.get("status", ""), kind=filters.get("kind", ""), person=filters.get("person")
-    )
+    # A deep link (?alert=ID, from an email or Slack) shows its alert whatever its status.
+    linked = request.GET.get("alert", "")
+    status = filters.get("status") or ("all" if linked.isdigit() else "")
+    rows = selectors.alerts(org, status=status, kind=filters.get("kind", ""), person=filters.get("person"))
     return render(
         request,
         "alerts/index.html",

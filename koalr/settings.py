@@ -178,6 +178,8 @@ CELERY_BEAT_SCHEDULE = {
 
 # Alerts (alerts/): where deep links point, and the anomaly rules' thresholds.
 KOALR_PUBLIC_URL = env.str("KOALR_PUBLIC_URL", default="http://127.0.0.1:8000")
+# Webhook channels may not point at private or local addresses (SSRF) unless allowed.
+ALERTS_ALLOW_PRIVATE_URLS = env.bool("ALERTS_ALLOW_PRIVATE_URLS", default=DEBUG)
 ALERTS_Z_THRESHOLD = env.float("ALERTS_Z_THRESHOLD", default=3.5)
 ALERTS_MIN_RATIO = env.float("ALERTS_MIN_RATIO", default=2.0)
 ALERTS_SPEND_FLOOR_CENTS = env.int("ALERTS_SPEND_FLOOR_CENTS", default=2500)

@@ -166,3 +166,20 @@ def test_detection_reads_only_its_own_organization(org, other_org):
     rules = sorted(a.rule for a in detect_anomalies(other_org, today=SPIKE_DAY))
     assert rules == ["model_spend_spike", "org_jump", "spend_spike"]
     assert not Alert.objects.filter(organization=org).exists()
+
+
+@pytest.mark.django_db
+def test_detection_costs_the_same_queries_for_more_people(org, other_org):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _normal_month(org, people=3)
+    refresh(org, START, SPIKE_DAY)
+    _normal_month(other_org, people=12, seed=4)
+    refresh(other_org, START, SPIKE_DAY)
+    counts = []
+    for organization in (org, other_org):
+        with CaptureQueriesContext(connection) as queries:
+            assert detect_anomalies(organization, today=SPIKE_DAY) == []
+        counts.append(len(queries))
+    assert counts[0] == counts[1] <= 8

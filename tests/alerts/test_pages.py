@@ -289,3 +289,56 @@ def test_an_email_channel_is_added_without_a_url(admin_client, org):
     response = admin_client.post(reverse("alerts:channel_create"), {"kind": "email", "name": "Admins"})
     assert response.status_code == 302
     assert Channel.objects.get(organization=org).kind == "email"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:9000/hook",
+        "https://localhost/hook",
+        "https://10.0.0.5/hook",
+        "https://169.254.169.254/latest/meta-data",
+        "https://[::1]/hook",
+        "https://192.168.1.10/hook",
+    ],
+)
+def test_webhooks_may_not_target_private_or_local_addresses(admin_client, org, settings, url):
+    settings.ALERTS_ALLOW_PRIVATE_URLS = False
+    response = admin_client.post(
+        reverse("alerts:channel_create"),
+        {"kind": "webhook", "name": "Internal", "url": url, "secret": "whsec_0123456789abcdef"},
+    )
+    assert response.status_code == 400
+    assert "Koalr does not call private or local networks." in response.content.decode()
+    assert not Channel.objects.filter(organization=org).exists()
+
+
+@pytest.mark.django_db
+def test_a_public_webhook_is_accepted(admin_client, org, settings):
+    settings.ALERTS_ALLOW_PRIVATE_URLS = False
+    response = admin_client.post(
+        reverse("alerts:channel_create"),
+        {
+            "kind": "webhook",
+            "name": "Ops",
+            "url": "https://hooks.example.com/k",
+            "secret": "whsec_0123456789abcdef",
+        },
+    )
+    assert response.status_code == 302
+    channel = Channel.objects.get(organization=org)
+    assert (
+        channel.get_url() == "https://hooks.example.com/k"
+        and channel.get_secret() == "whsec_0123456789abcdef"
+    )
+
+
+@pytest.mark.django_db
+def test_a_deep_link_shows_its_alert_even_once_resolved(admin_client, objects):
+    alert = objects["alert"]
+    alert.status = Alert.Status.RESOLVED
+    alert.save()
+    assert "Unusual spend by Dana Lee" not in admin_client.get(reverse("alerts:index")).content.decode()
+    linked = admin_client.get(reverse("alerts:index"), {"alert": alert.pk}).content.decode()
+    assert f'id="alert-{alert.pk}"' in linked
