@@ -156,6 +156,18 @@ def test_a_failing_endpoint_is_retried_then_logged_as_sent(org, dana, django_cap
 
 
 @pytest.mark.django_db
+def test_the_delivery_log_says_a_message_was_retried(
+    admin_client, org, dana, django_capture_on_commit_callbacks
+):
+    with Receiver(statuses=[500, 200]) as hook:
+        _channel(org, Channel.Kind.WEBHOOK, url=hook.url + "/koalr", secret=SECRET)
+        with django_capture_on_commit_callbacks(execute=True):
+            raise_alert(org.pk, _finding(dana.pk))
+    page = admin_client.get("/alerts/channels/").content.decode()
+    assert "Sent after 2 attempts" in page and "The webhook answered HTTP 500." in page
+
+
+@pytest.mark.django_db
 def test_with_a_broker_the_task_retries_later_with_backoff(org, dana):
     from celery.exceptions import Retry
 
