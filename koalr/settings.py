@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "integrations",
     "web",
     "api",
+    "alerts",
 ]
 # Development-only commands (`demo`, `cursor_simulator`): with DEBUG, or when asked for
 # explicitly (the test settings do, so the command tests run with DEBUG off). Production sets neither.
@@ -159,7 +160,37 @@ CELERY_BEAT_SCHEDULE = {
         "task": "integrations.tasks.enqueue_hourly_syncs",
         "schedule": crontab(minute=7),
     },
+    # Budgets and anomalies also run after every sync; this catches organizations whose
+    # sync did not run (the thresholds of a cycle still fire on time).
+    "alerts-evaluate-daily": {
+        "task": "alerts.tasks.evaluate_all",
+        "schedule": crontab(minute=40, hour=6),
+    },
+    "alerts-weekly-digest": {
+        "task": "alerts.tasks.send_weekly_digests",
+        "schedule": crontab(minute=0, hour=7, day_of_week="mon"),
+    },
+    "alerts-cycle-end-digest": {
+        "task": "alerts.tasks.send_cycle_end_digests",
+        "schedule": crontab(minute=10, hour=7),
+    },
 }
+
+# Alerts (alerts/): where deep links point, and the anomaly rules' thresholds.
+KOALR_PUBLIC_URL = env.str("KOALR_PUBLIC_URL", default="http://127.0.0.1:8000")
+# Webhook channels may not point at private or local addresses (SSRF) unless allowed.
+ALERTS_ALLOW_PRIVATE_URLS = env.bool("ALERTS_ALLOW_PRIVATE_URLS", default=DEBUG)
+ALERTS_Z_THRESHOLD = env.float("ALERTS_Z_THRESHOLD", default=3.5)
+ALERTS_MIN_RATIO = env.float("ALERTS_MIN_RATIO", default=2.0)
+ALERTS_SPEND_FLOOR_CENTS = env.int("ALERTS_SPEND_FLOOR_CENTS", default=2500)
+ALERTS_REQUESTS_FLOOR = env.int("ALERTS_REQUESTS_FLOOR", default=100)
+ALERTS_PERSON_SHARE_PERCENT = env.float("ALERTS_PERSON_SHARE_PERCENT", default=50.0)
+ALERTS_SHARE_MIN_PEOPLE = env.int("ALERTS_SHARE_MIN_PEOPLE", default=3)
+ALERTS_ORG_JUMP_RATIO = env.float("ALERTS_ORG_JUMP_RATIO", default=2.0)
+ALERTS_ORG_JUMP_FLOOR_CENTS = env.int("ALERTS_ORG_JUMP_FLOOR_CENTS", default=10000)
+ALERTS_EXPENSIVE_MODELS = env.list(
+    "ALERTS_EXPENSIVE_MODELS", default=["*opus*", "*-max", "o3-pro*", "gpt-5-pro*", "gpt-4.5*"]
+)
 
 CACHES = {
     "default": (

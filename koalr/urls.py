@@ -15,6 +15,7 @@ urlpatterns = [
     path("settings/api-tokens/", include("api.tokens.urls")),
     path("ai-analytics/", include("web.urls")),
     path("api/v1/", include("api.urls")),
+    path("alerts/", include("alerts.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]

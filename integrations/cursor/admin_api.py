@@ -1,8 +1,10 @@
-"""The Admin API methods of ``CursorClient``: members, daily usage, usage events, spend, audit logs."""
+"""The Admin API methods of ``CursorClient``: members, daily usage, usage events, spend, audit logs,
+and the bulk spend-limit write."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from .paging import PagedHttp
@@ -22,6 +24,19 @@ DAILY_USAGE_PAGE_SIZE = 500  # users per page
 USAGE_EVENTS_PAGE_SIZE = 1000  # documented maximum
 SPEND_PAGE_SIZE = 500
 AUDIT_PAGE_SIZE = 500  # documented maximum
+SPEND_LIMITS_BATCH = 100  # documented maximum items per POST /teams/user-spend-limits
+SPEND_LIMIT_STATUSES = ("updated", "unchanged", "failed")
+
+
+@dataclass(frozen=True, slots=True)
+class SpendLimitResult:
+    """One person's outcome of a bulk spend-limit write: updated, unchanged or failed (with
+    Cursor's reason)."""
+
+    email: str
+    status: str
+    error: str = ""
+
 
 _ADMIN = "admin"
 _EVENTS = "usage_events"
@@ -113,6 +128,53 @@ class AdminApi(PagedHttp):
                 page_size=AUDIT_PAGE_SIZE,
                 params={"startTime": iso_ms(first), "endTime": iso_ms(last)},
             )
+
+    def set_user_spend_limits(self, updates: Sequence[tuple[str, int | None]]) -> list[SpendLimitResult]:
+        """Set (whole dollars) or clear (None) members' Cursor spend limits, in calls of ≤ 100.
+
+        ``POST /teams/user-spend-limits`` (docs/cursor-api.md §2.12; Enterprise, 20/min, paced in
+        its own bucket of the admin family). Emails must be unique: Cursor rejects a request
+        with duplicates (or > 100 items) as a whole, so this checks before sending. A repeat of
+        the current value comes back ``unchanged``. 403 (not enabled for the team) raises
+        ``PlanRequired``; other errors are the client's typed errors, raised after the batches
+        already applied (their results are lost to the caller, and repeating them is harmless).
+        """
+        emails = [email.strip().lower() for email, _ in updates]
+        if len(set(emails)) != len(emails):
+            raise ValueError("each email may appear once")
+        for _, dollars in updates:
+            if dollars is not None and (
+                isinstance(dollars, bool) or not isinstance(dollars, int) or dollars < 0
+            ):
+                raise ValueError("a spend limit is a whole, non-negative number of dollars or None")
+        results: list[SpendLimitResult] = []
+        path = "/teams/user-spend-limits"
+        for first in range(0, len(updates), SPEND_LIMITS_BATCH):
+            batch = updates[first : first + SPEND_LIMITS_BATCH]
+            body = {
+                "updates": [
+                    {"userEmail": email.strip(), "spendLimitDollars": dollars} for email, dollars in batch
+                ]
+            }
+            data, _ = self._call("POST", path, family="admin:spend_limits", json=body)
+            items = self._items(data, "results", path)
+            by_email = {}
+            for item in items:
+                if not isinstance(item, dict) or not isinstance(item.get("userEmail"), str):
+                    continue
+                status = item.get("status") if item.get("status") in SPEND_LIMIT_STATUSES else "failed"
+                error = item.get("error") if isinstance(item.get("error"), str) else ""
+                if status == "failed" and not error:
+                    error = "Cursor did not say why."
+                by_email[item["userEmail"].strip().lower()] = SpendLimitResult(
+                    item["userEmail"], status, error[:200]
+                )
+            for email, _ in batch:
+                results.append(
+                    by_email.get(email.strip().lower())
+                    or SpendLimitResult(email, "failed", "Cursor's answer did not mention this person.")
+                )
+        return results
 
     def _cycle_start(self, data: dict) -> datetime:
         raw = data.get("subscriptionCycleStart")

@@ -216,11 +216,11 @@ def _spend_row(team, member, total) -> dict:
         row["overallSpendCents"] = json.loads(fmt_units(charged))
     row["fastPremiumRequests"] = premium
     row["hardLimitOverrideDollars"] = member.hard_limit_override_dollars
-    row["monthlyLimitDollars"] = member.monthly_limit_dollars
+    row["monthlyLimitDollars"] = _monthly_limit(team, member)
     if not team.legacy_shapes:
         # The limit Cursor enforces: the member's own, else the team's default per-user limit
         # (docs/cursor-api.md §2.4's example: override 0, monthly null, effective 200).
-        effective = member.monthly_limit_dollars or member.hard_limit_override_dollars
+        effective = _monthly_limit(team, member) or member.hard_limit_override_dollars
         row["effectivePerUserLimitDollars"] = effective or TEAM_DEFAULT_USER_LIMIT_DOLLARS
     return row
 
@@ -532,4 +532,83 @@ def audit_logs(team, query, body) -> Reply:
             "timestamp": "not-a-date",
             "event_type": "login",
         },
+    )
+
+
+# -- /teams/user-spend-limits (bulk write, docs/cursor-api.md §2.12) --------------------------------
+
+MAX_SPEND_LIMIT_UPDATES = 100
+_UNSET = object()
+
+
+def _monthly_limit(team, member):
+    """The member's spend limit: the generated one unless a write replaced it."""
+    changed = getattr(team, "spend_limit_overrides", {})
+    value = changed.get(member.email.lower(), _UNSET)
+    return member.monthly_limit_dollars if value is _UNSET else value
+
+
+def _valid_limit(value) -> bool:
+    return value is None or (isinstance(value, int) and not isinstance(value, bool) and value >= 0)
+
+
+def user_spend_limits(team, query, body) -> Reply:
+    """Set or clear many members' spend limits at once.
+
+    A team where the endpoint is not enabled yet answers 403 (``team.bulk_spend_limits =
+    False``). More than 100 items, a duplicate email or a malformed item answer 400 and apply
+    nothing. A member not on the team fails alone; a repeat of the current value is
+    ``unchanged``. Every update applied bumps the data version (spend rows change).
+    """
+    if not getattr(team, "bulk_spend_limits", True):
+        raise ApiError(403, "Bulk spend limits are not enabled for this team")
+    updates = body.get("updates")
+    if not isinstance(updates, list) or not updates:
+        raise ApiError(400, "updates must be a non-empty list")
+    if len(updates) > MAX_SPEND_LIMIT_UPDATES:
+        raise ApiError(400, f"At most {MAX_SPEND_LIMIT_UPDATES} updates per request")
+    seen = set()
+    for item in updates:
+        if (
+            not isinstance(item, dict)
+            or not isinstance(item.get("userEmail"), str)
+            or "spendLimitDollars" not in item
+        ):
+            raise ApiError(400, "Each update needs userEmail and spendLimitDollars")
+        if not _valid_limit(item["spendLimitDollars"]):
+            raise ApiError(400, "spendLimitDollars must be a whole number of dollars or null")
+        email = item["userEmail"].strip().lower()
+        if email in seen:
+            raise ApiError(400, "Duplicate userEmail in updates")
+        seen.add(email)
+    results, counts = [], {"updated": 0, "unchanged": 0, "failed": 0}
+    with team._lock:
+        overrides = team.__dict__.setdefault("spend_limit_overrides", {})
+        for item in updates:
+            email = item["userEmail"].strip()
+            member = team.member_by_email(email)
+            if member is None or not member.listed or member.is_removed:
+                results.append(
+                    {"userEmail": email, "status": "failed", "error": "User is not a member of this team"}
+                )
+                counts["failed"] += 1
+                continue
+            new = item["spendLimitDollars"]
+            if _monthly_limit(team, member) == new:
+                status = "unchanged"
+            else:
+                overrides[member.email.lower()] = new
+                status = "updated"
+            results.append({"userEmail": email, "status": status})
+            counts[status] += 1
+        if counts["updated"]:
+            team.data_version += 1
+    return Reply(
+        {
+            "requestedCount": len(updates),
+            "updatedCount": counts["updated"],
+            "unchangedCount": counts["unchanged"],
+            "failedCount": counts["failed"],
+            "results": results,
+        }
     )

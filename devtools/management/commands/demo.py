@@ -9,6 +9,7 @@ the organization and the connection, and only syncs what is new.
 
 import logging
 import socket
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.management import call_command
@@ -78,6 +79,7 @@ class Command(BaseCommand):
             # One log line per Cursor call is right for workers, noise under a progress bar.
             logging.getLogger("integrations.cursor").setLevel(logging.WARNING)
             call_command("sync_cursor", org=org.slug, days=days if first_sync else None, stdout=self.stdout)
+            self.ensure_alerts(org, owner)
             self.print_credentials(host, port, member)
             if not no_serve:
                 call_command("runserver", f"{host}:{port}", use_reloader=False)
@@ -150,6 +152,40 @@ class Command(BaseCommand):
             integration_services.replace_key(connection, owner, DEMO_API_KEY)
         self.step("Reusing the Cursor connection")
         return not connection.last_synced_at
+
+    def ensure_alerts(self, org, owner):
+        """A cycle budget just short of its 80 % threshold, and detection replayed over the
+        last 30 days as if it had run after every sync (raising is idempotent: a second run
+        adds nothing). The digest preview is at /alerts/digest/."""
+        from datetime import UTC, timedelta
+
+        from django.utils import timezone
+
+        from alerts.anomalies import detect_anomalies
+        from alerts.budgets import budget_status, evaluate_budgets
+        from alerts.models import Alert, Budget
+
+        today = timezone.now().astimezone(UTC).date()
+        budget = Budget.objects.filter(organization=org, scope=Budget.Scope.ORGANIZATION).first()
+        if budget is None:
+            probe = Budget(organization=org, amount_cents=1, period=Budget.Period.CYCLE)
+            spent = budget_status(probe, today=today).actual_cents
+            budget = Budget.objects.create(
+                organization=org,
+                period=Budget.Period.CYCLE,
+                amount_cents=max(100, int(spent / Decimal("0.76")) // 100 * 100),  # about 76 % used
+                created_by=owner,
+                alert_on_projection=False,
+            )
+        evaluate_budgets(org, today=today)
+        for days_ago in range(30, -1, -1):
+            detect_anomalies(org, today=today - timedelta(days=days_ago))
+        status = budget_status(budget, today=today)
+        alerts = Alert.objects.filter(organization=org).exclude(kind__startswith="budget").count()
+        self.step(
+            f"Alerts: cycle budget {status.percent_used:.0f}% used (alerts at {budget.thresholds}), "
+            f"{alerts} anomal{'y' if alerts == 1 else 'ies'} on /alerts/, digest preview on /alerts/digest/"
+        )
 
     def print_credentials(self, host, port, member):
         url = f"http://{host}:{port}/"

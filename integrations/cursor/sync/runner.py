@@ -16,6 +16,7 @@ import logging
 from collections.abc import Callable
 from datetime import date
 
+from celery import current_app
 from django.db import transaction
 from django.utils import timezone
 
@@ -150,6 +151,9 @@ class _Sync:
         stored so far); then the dashboard's default view is warmed."""
         try:
             refresh_after_sync(self.org_id, Tool.CURSOR, start, end, today=windows.today())
+            transaction.on_commit(
+                lambda: current_app.tasks["alerts.tasks.evaluate_after_sync"].delay(self.org_id)
+            )
         except Exception:
             logger.exception("cursor sync %s: refreshing rollups failed", self.run.pk)
 
