@@ -5,10 +5,12 @@ executes tasks in-process, so a newcomer can try it with one command. Production
 DEBUG=false, SECRET_KEY, DATABASE_URL, REDIS_URL, ALLOWED_HOSTS and FIELD_ENCRYPTION_KEYS.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -39,6 +41,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "koalr.accounts",
     "people",
     "analytics",
@@ -54,6 +57,8 @@ if DEBUG or KOALR_DEV_COMMANDS:
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -61,6 +66,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "koalr.urls"
@@ -78,6 +85,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "koalr.accounts.context_processors.tenancy",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -93,6 +101,12 @@ if env.str("TEST_DATABASE_NAME", default=""):
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
+
+# django-axes first: it refuses a locked-out account or address before a password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -184,6 +198,84 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# ---------- Abuse limits: log-in lockout, sign-up and password-reset rates ----------
+
+# The real client address behind the proxies in front of the app: with N trusted proxies the
+# N-th address from the right of X-Forwarded-For; with 0 (the default) REMOTE_ADDR only, so a
+# client cannot pick its own address by sending the header. See koalr/accounts/client_ip.py.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# django-axes: after AXES_FAILURE_LIMIT failed log-ins for one email, or from one address,
+# further attempts are refused (429) for the cool-off time, the right password included.
+# Unknown emails are counted like real ones, so a lockout reveals nothing about accounts.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "koalr.accounts.client_ip.client_ip"
+AXES_USERNAME_CALLABLE = "koalr.accounts.throttling.login_username"
+AXES_LOCKOUT_CALLABLE = "koalr.accounts.throttling.lockout_response"
+AXES_CLIENT_STR_CALLABLE = "koalr.accounts.throttling.client_str"
+# One line per failure from our own handler is enough; axes' access log table is not needed.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+
+# django-ratelimit (sign-up, password reset, failed API tokens): counters in the default cache.
+RATELIMIT_USE_CACHE = "default"
+SIGNUP_RATE = env.str("SIGNUP_RATE", default="10/h")
+PASSWORD_RESET_RATE = env.str("PASSWORD_RESET_RATE", default="10/h")
+# Failed bearer-token authentications per client address before the API answers 429.
+API_AUTH_FAILURE_RATE = env.str("API_AUTH_FAILURE_RATE", default="20/m")
+
+# Email verification links (sign-up) stay valid this long.
+EMAIL_VERIFICATION_MAX_AGE = timedelta(days=env.int("EMAIL_VERIFICATION_DAYS", default=3))
+
+# ---------- Content-Security-Policy and Permissions-Policy ----------
+
+# Scripts only from our own origin or with the per-response nonce: no inline script, no eval.
+# Styles allow 'unsafe-inline': Plotly writes a <style> element and style attributes at run
+# time, progress bars set their width inline and Swagger UI ships an inline <style>. Inline
+# styles cannot run code; the script policy is what stops injected markup from executing.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Browser features the app never uses are switched off for it and anything it embeds.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "fullscreen",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "picture-in-picture",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
 # Production hardening: `manage.py check --deploy` is clean with DEBUG off.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 if not DEBUG:
@@ -209,5 +301,9 @@ LOGGING = {
         # httpx logs every request at INFO; our Cursor client logs one line per call itself.
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},
+        # A refused request (403, 404) is not an error: django.request would log each one with
+        # a traceback-like line at WARNING, twice with DRF's own handler. 5xx still log as ERROR.
+        "django.request": {"level": "ERROR"},
+        "django.security": {"level": "WARNING"},
     },
 }

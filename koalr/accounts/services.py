@@ -19,10 +19,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from . import verification
 from .invites import (  # noqa: F401 (re-exported)
     accept_invite,
     accept_invite_as_new_user,
     accept_path,
+    has_verified_account,
     invite,
     revoke_invite,
     unusable_reason,
@@ -41,6 +43,7 @@ from .rules import (  # noqa: F401 (re-exported)
 )
 from .selectors import manageable_tokens
 from .tenancy import SESSION_KEY
+from .verification import LinkInvalid, signup  # noqa: F401 (re-exported)
 
 Role = Membership.Role
 
@@ -84,23 +87,37 @@ def _create_organization(name: str, slug: str | None = None) -> Organization:
     raise AccountsError("Could not create the organization, please try again.")
 
 
+class EmailNotVerified(AccountsError):
+    """The account has not proved its email address yet."""
+
+
 @transaction.atomic
-def signup(*, email, password, organization_name, first_name="", last_name="") -> Membership:
-    """Create a user, their organization and the owner membership, all or nothing."""
-    email = normalize_email(email)
-    if User.objects.filter(email__iexact=email).exists():
-        raise AccountsError(
-            "An account with this email already exists. Log in instead, or reset your password.",
-            field="email",
+def create_organization(*, user, name: str) -> Membership:
+    """A new organization owned by `user`, who must have verified their email address."""
+    if not user.email_verified:
+        raise EmailNotVerified(
+            "Verify your email address first: follow the link we sent you, or ask for a new one."
         )
-    if not (organization_name or "").strip():
-        raise AccountsError("Enter your organization's name.", field="organization_name")
-    user = User(email=email, first_name=first_name.strip(), last_name=last_name.strip())
-    validate_password(password, user)
-    user.set_password(password)
-    user.save()
-    organization = _create_organization(organization_name)
+    organization = _create_organization(name)
     return Membership.objects.create(user=user, organization=organization, role=Role.OWNER)
+
+
+@transaction.atomic
+def confirm_email(*, token: str) -> tuple[User, Membership | None]:
+    """Follow a verification link: verify the address and create the organization asked for.
+
+    A link works once: a second use of it finds the address verified and changes nothing.
+    Raises LinkInvalid for an expired, forged or outdated link.
+    """
+    found = verification.read_link_token(token)
+    user = User.objects.select_for_update().get(pk=found.user.pk)
+    if user.email_verified:
+        return user, None
+    verification.mark_verified(user)
+    membership = None
+    if found.organization_name:
+        membership = create_organization(user=user, name=found.organization_name)
+    return user, membership
 
 
 @transaction.atomic
@@ -122,6 +139,8 @@ def create_organization_with_owner(*, slug, name, owner_email, password=None):
             validate_password(password, user)
         user.set_password(password)
         user.save()
+    # The operator vouches for the address they typed.
+    verification.mark_verified(user)
     membership = Membership.objects.create(user=user, organization=organization, role=Role.OWNER)
     return membership, generated
 
