@@ -294,6 +294,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"client_errors_without_traceback": {"()": "koalr.log_filters.ClientErrorsWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
@@ -301,9 +302,10 @@ LOGGING = {
         # httpx logs every request at INFO; our Cursor client logs one line per call itself.
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},
-        # A refused request (403, 404) is not an error: django.request would log each one with
-        # a traceback-like line at WARNING, twice with DRF's own handler. 5xx still log as ERROR.
-        "django.request": {"level": "ERROR"},
-        "django.security": {"level": "WARNING"},
+        # Django's own handlers are dropped, so each record reaches the root handler once
+        # (with DEBUG, Django's console handler printed every 403/404 a second time).
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # A refused request (4xx) is one line at WARNING without the PermissionDenied traceback.
+        "django.request": {"level": "WARNING", "filters": ["client_errors_without_traceback"]},
     },
 }

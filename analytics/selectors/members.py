@@ -154,9 +154,13 @@ def member_usage(org, start, end, *, sort: str = "email") -> list[dict]:
     return rows
 
 
+BIGINT_MAX = 2**63 - 1
+
+
 def member_usage_page(org, start, end, *, sort: str, page: int, page_size: int) -> tuple[list[dict], int]:
     """One page of `member_usage` rows sorted in the database, and the total row count."""
-    page = max(1, page)
+    # OFFSET is a bigint: a page number past this bound would make PostgreSQL refuse the query.
+    page = min(max(1, page), BIGINT_MAX // page_size)
     rows, total = _fetch_rows(org, start, end, sort=sort, limit=page_size, offset=(page - 1) * page_size)
     if not rows and page > 1:  # past the last page: show the first, as Paginator.get_page would
         return member_usage_page(org, start, end, sort=sort, page=1, page_size=page_size)

@@ -10,11 +10,15 @@
 Counters of django-ratelimit live in the default cache (Redis in production).
 """
 
+import logging
+
 from django.conf import settings
 from django.shortcuts import render
-from django_ratelimit.core import is_ratelimited
+from django_ratelimit.core import get_usage
 
 from .client_ip import ratelimit_key
+
+logger = logging.getLogger(__name__)
 
 LOCKED_OUT = (
     "Too many failed log-ins. For your security, logging in is paused for {minutes} minutes. "
@@ -52,12 +56,30 @@ def _email_key(group, request) -> str:
     return (request.POST.get("email") or "").strip().lower()[:254]
 
 
+def usage(request, *, group: str, key, rate: str, increment: bool) -> dict | None:
+    """django-ratelimit's counter for (group, key), or None when the cache cannot be reached.
+
+    A limit that cannot be counted lets the request through with a warning: an unreachable
+    Redis must not turn every sign-up or API call into a 500 (the lockout of log-ins is kept
+    in the database by axes and does not depend on it).
+    """
+    try:
+        return get_usage(request, group=group, key=key, rate=rate, increment=increment)
+    except Exception as exc:  # any cache backend error: redis.ConnectionError, OSError, …
+        logger.warning("Rate limit %s not counted, the cache failed: %s", group, type(exc).__name__)
+        return None
+
+
+def _limited(found: dict | None) -> bool:
+    return bool(found and found["should_limit"])
+
+
 def over_limit(request, *, group: str, rate: str) -> bool:
     """Count this POST against `rate` per client address and per email; True once over either."""
-    by_ip = is_ratelimited(request, group=f"{group}:ip", key=ratelimit_key, rate=rate, increment=True)
+    by_ip = _limited(usage(request, group=f"{group}:ip", key=ratelimit_key, rate=rate, increment=True))
     by_email = False
     if _email_key(group, request):
-        by_email = is_ratelimited(request, group=f"{group}:email", key=_email_key, rate=rate, increment=True)
+        by_email = _limited(usage(request, group=f"{group}:email", key=_email_key, rate=rate, increment=True))
     return by_ip or by_email
 
 
