@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.core.validators import MaxLengthValidator
 
 from .models import Membership, Organization, User
 
@@ -22,8 +23,9 @@ class LoginForm(AuthenticationForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["username"].max_length = EMAIL_MAX
-        self.fields["username"].widget.attrs["maxlength"] = EMAIL_MAX
+        # Django sets max_length on the field after building it, so nothing checks it: a
+        # megabyte "email" then reached authenticate(). Check it, and skip authenticate.
+        self.fields["username"].validators.append(MaxLengthValidator(EMAIL_MAX))
 
 
 class BoundedPasswordResetForm(PasswordResetForm):

@@ -28,11 +28,12 @@ RATE_LIMITED = "Too many attempts from here. Wait a while and try again."
 
 
 def login_username(request, credentials=None) -> str:
-    """The email a log-in attempt is counted under: lower-cased and trimmed, like logins."""
+    """The email a log-in attempt is counted under: lower-cased and trimmed, like logins, and
+    cut to axes' column (varchar 255): the admin's log-in form does not bound it."""
     raw = (credentials or {}).get("username")
     if raw is None and request is not None:
         raw = request.POST.get("username", "")
-    return (raw or "").strip().lower()
+    return str(raw or "").strip().lower()[:254]
 
 
 def lockout_minutes() -> int:
