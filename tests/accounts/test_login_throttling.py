@@ -157,3 +157,10 @@ def test_password_reset_is_rate_limited(settings):
     assert refused.status_code == 429
     assert "Too many attempts" in text(refused)
     assert len(mail.outbox) == 2
+
+
+def test_an_inactive_account_with_the_right_password_gets_the_same_message():
+    UserFactory(email="gone@acme.test", is_active=False)
+    response = _login(Client(), "gone@acme.test", DEFAULT_PASSWORD)
+    assert response.status_code == 200
+    assert GENERIC in text(response)
