@@ -205,8 +205,8 @@ SPECTACULAR_SETTINGS = {
 # client cannot pick its own address by sending the header. See koalr/accounts/client_ip.py.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
-# django-axes: after AXES_FAILURE_LIMIT failed log-ins for one email, or from one address,
-# further attempts are refused (429) for the cool-off time, the right password included.
+# django-axes: the failed log-in that reaches AXES_FAILURE_LIMIT for one email, or from one
+# address, and every attempt after it answer 429 for the cool-off time, right password or not.
 # Unknown emails are counted like real ones, so a lockout reveals nothing about accounts.
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
@@ -216,7 +216,7 @@ AXES_CLIENT_IP_CALLABLE = "koalr.accounts.client_ip.client_ip"
 AXES_USERNAME_CALLABLE = "koalr.accounts.throttling.login_username"
 AXES_LOCKOUT_CALLABLE = "koalr.accounts.throttling.lockout_response"
 AXES_CLIENT_STR_CALLABLE = "koalr.accounts.throttling.client_str"
-# One line per failure from our own handler is enough; axes' access log table is not needed.
+# axes' table of successful log-ins is not needed: failures and lockouts are what it is for.
 AXES_DISABLE_ACCESS_LOG = True
 AXES_VERBOSE = False
 
@@ -233,6 +233,8 @@ EMAIL_VERIFICATION_MAX_AGE = timedelta(days=env.int("EMAIL_VERIFICATION_DAYS", d
 # ---------- Content-Security-Policy and Permissions-Policy ----------
 
 # Scripts only from our own origin or with the per-response nonce: no inline script, no eval.
+# plotly.min.js draws our (SVG) charts without eval, and Swagger UI's start-up script is a file
+# (api/docs.py); the browser tests assert that no page reports a violation.
 # Styles allow 'unsafe-inline': Plotly writes a <style> element and style attributes at run
 # time, progress bars set their width inline and Swagger UI ships an inline <style>. Inline
 # styles cannot run code; the script policy is what stops injected markup from executing.
