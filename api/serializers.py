@@ -22,15 +22,36 @@ class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
+ADMINS_ONLY_FIELD = "Owners and admins only: absent when a plain member asks."
+
+
 class MemberSerializer(serializers.ModelSerializer):
+    """A Cursor roster entry. Plain members get `name` and `role` only: the other fields are
+    per-person data, for owners and admins."""
+
     # CharField, not EmailField: addresses come from Cursor as-is and are reported as-is.
-    email = serializers.CharField()
-    removed = serializers.BooleanField(source="is_removed")
-    last_active = serializers.DateField(source="last_seen", allow_null=True)
+    email = serializers.CharField(required=False, help_text=ADMINS_ONLY_FIELD)
+    removed = serializers.BooleanField(source="is_removed", required=False, help_text=ADMINS_ONLY_FIELD)
+    not_in_roster = serializers.BooleanField(
+        required=False, help_text="Seen in usage, absent from Cursor's member list. " + ADMINS_ONLY_FIELD
+    )
+    first_seen = serializers.DateField(allow_null=True, required=False, help_text=ADMINS_ONLY_FIELD)
+    last_active = serializers.DateField(
+        source="last_seen", allow_null=True, required=False, help_text=ADMINS_ONLY_FIELD
+    )
 
     class Meta:
         model = CursorMember
         fields = ["email", "name", "role", "removed", "not_in_roster", "first_seen", "last_active"]
+
+
+class MemberNameSerializer(serializers.ModelSerializer):
+    """A roster entry as plain members see it: a name and a Cursor role, no per-person activity
+    (no email, first_seen or last_active), like the pages and the CSV exports."""
+
+    class Meta:
+        model = CursorMember
+        fields = ["name", "role"]
 
 
 class DailyUsageSerializer(serializers.Serializer):

@@ -1,5 +1,6 @@
 from django import forms
 
+from .key_check import MAX_KEY_LENGTH
 from .services import key_format_problem
 
 
@@ -16,6 +17,8 @@ class ApiKeyField(forms.CharField):
         )
         kwargs.setdefault("strip", True)
         super().__init__(**kwargs)
+        # The browser refuses to take more; the server check is key_format_problem's message.
+        self.widget.attrs["maxlength"] = MAX_KEY_LENGTH
 
     def validate(self, value):
         super().validate(value)

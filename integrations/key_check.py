@@ -54,7 +54,35 @@ class MalformedKey(IntegrationError):
     pass
 
 
+NOT_CURSOR_MESSAGE = (
+    "The server at the Cursor API address refused the request (HTTP 403), but not the way Cursor "
+    "does, so the key was not checked. Nothing was saved."
+)
+NOT_CURSOR_HINT = (
+    "A proxy or firewall between Koalr and api.cursor.com may be blocking it, or "
+    "CURSOR_API_BASE_URL points somewhere else."
+)
+# Cursor's documented answer to a key whose plan lacks an API: 403 with
+# {"error": "Forbidden", "message": "Enterprise access required"} (docs/cursor-api.md §1.2, §1.4).
+CURSOR_PLAN_403_MESSAGE = "enterprise access required"
+
+
+class NotCursor(IntegrationError):
+    def __init__(self):
+        super().__init__(NOT_CURSOR_MESSAGE, NOT_CURSOR_HINT)
+
+
+def is_cursor_plan_refusal(exc: PlanRequired) -> bool:
+    """Whether a 403 carried Cursor's documented plan-limit body. The client puts Cursor's own
+    `message`/`error` text at the end of the exception message; any other 403 (a proxy's page,
+    another service) is not a statement about the plan."""
+    return exc.status == 403 and str(exc).lower().rstrip(". ").endswith(CURSOR_PLAN_403_MESSAGE)
+
+
 MIN_KEY_LENGTH = 20  # real keys are a prefix plus 64 characters; this only catches paste slips
+# Four times a real key: room for a new format, while a pasted file or a megabyte is refused
+# before it reaches a form error page, an encryption call or Cursor.
+MAX_KEY_LENGTH = 256
 
 
 def key_format_problem(api_key: str) -> str:
@@ -68,6 +96,11 @@ def key_format_problem(api_key: str) -> str:
         return "An API key has no spaces inside. Copy it again from Cursor."
     if len(api_key) < MIN_KEY_LENGTH:
         return "That is too short to be a Cursor API key. Copy it again from Cursor."
+    if len(api_key) > MAX_KEY_LENGTH:
+        return (
+            f"That is too long to be a Cursor API key (at most {MAX_KEY_LENGTH} characters). "
+            "Copy only the key from Cursor."
+        )
     return ""
 
 
@@ -105,10 +138,13 @@ def check_key(api_key: str, base_url: str = "") -> KeyCheck:
             caps = client.validate()
     except InvalidApiKey:
         raise KeyRejected() from None
-    except PlanRequired:
-        # The client probes the Enterprise-only APIs itself, so this came from the Admin API:
-        # Cursor knows the key but its plan refuses even that. The key itself is right, so it is
-        # kept with a note rather than rejected; syncs then report what Cursor allows.
+    except PlanRequired as exc:
+        # The client probes the Enterprise-only APIs itself, so this came from the Admin API.
+        # Only Cursor's documented 403 means "Cursor knows the key but its plan refuses even
+        # that": the key is then kept with a note; syncs report what Cursor allows.
+        if not is_cursor_plan_refusal(exc):
+            logger.warning("Cursor key validation got a 403 that is not Cursor's (status=%s)", exc.status)
+            raise NotCursor() from None
         return KeyCheck({"admin": False, "analytics": False, "ai_code": False}, ADMIN_PLAN_NOTE)
     except CursorError as exc:
         # Rate limits, 5xx, malformed answers, timeouts and network errors are all worth a

@@ -5,10 +5,12 @@ executes tasks in-process, so a newcomer can try it with one command. Production
 DEBUG=false, SECRET_KEY, DATABASE_URL, REDIS_URL, ALLOWED_HOSTS and FIELD_ENCRYPTION_KEYS.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -23,7 +25,7 @@ SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
-    SECRET_KEY = "insecure-development-key-only-used-when-DEBUG-is-on-0123456789"  # noqa: S105
+    SECRET_KEY = "insecure-development-key-only-used-when-DEBUG-is-on-0123456789"  # noqa: S105  # nosec B105  # DEBUG only
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -39,6 +41,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "koalr.accounts",
     "people",
     "analytics",
@@ -55,6 +58,8 @@ if DEBUG or KOALR_DEV_COMMANDS:
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -62,6 +67,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "koalr.urls"
@@ -79,6 +86,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "koalr.accounts.context_processors.tenancy",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -94,6 +102,12 @@ if env.str("TEST_DATABASE_NAME", default=""):
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
+
+# django-axes first: it refuses a locked-out account or address before a password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -215,6 +229,86 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# ---------- Abuse limits: log-in lockout, sign-up and password-reset rates ----------
+
+# The real client address behind the proxies in front of the app: with N trusted proxies the
+# N-th address from the right of X-Forwarded-For; with 0 (the default) REMOTE_ADDR only, so a
+# client cannot pick its own address by sending the header. See koalr/accounts/client_ip.py.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# django-axes: the failed log-in that reaches AXES_FAILURE_LIMIT for one email, or from one
+# address, and every attempt after it answer 429 for the cool-off time, right password or not.
+# Unknown emails are counted like real ones, so a lockout reveals nothing about accounts.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "koalr.accounts.client_ip.client_ip"
+AXES_USERNAME_CALLABLE = "koalr.accounts.throttling.login_username"
+AXES_LOCKOUT_CALLABLE = "koalr.accounts.throttling.lockout_response"
+AXES_CLIENT_STR_CALLABLE = "koalr.accounts.throttling.client_str"
+# axes' table of successful log-ins is not needed: failures and lockouts are what it is for.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+
+# django-ratelimit (sign-up, password reset, failed API tokens): counters in the default cache.
+RATELIMIT_USE_CACHE = "default"
+SIGNUP_RATE = env.str("SIGNUP_RATE", default="10/h")
+PASSWORD_RESET_RATE = env.str("PASSWORD_RESET_RATE", default="10/h")
+# Failed bearer-token authentications per client address before the API answers 429.
+API_AUTH_FAILURE_RATE = env.str("API_AUTH_FAILURE_RATE", default="20/m")
+
+# Email verification links (sign-up) stay valid this long.
+EMAIL_VERIFICATION_MAX_AGE = timedelta(days=env.int("EMAIL_VERIFICATION_DAYS", default=3))
+
+# ---------- Content-Security-Policy and Permissions-Policy ----------
+
+# Scripts only from our own origin or with the per-response nonce: no inline script, no eval.
+# plotly.min.js draws our (SVG) charts without eval, and Swagger UI's start-up script is a file
+# (api/docs.py); the browser tests assert that no page reports a violation.
+# Styles allow 'unsafe-inline': Plotly writes a <style> element and style attributes at run
+# time, progress bars set their width inline and Swagger UI ships an inline <style>. Inline
+# styles cannot run code; the script policy is what stops injected markup from executing.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Browser features the app never uses are switched off for it and anything it embeds.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "fullscreen",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "picture-in-picture",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
 # Production hardening: `manage.py check --deploy` is clean with DEBUG off.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 if not DEBUG:
@@ -233,6 +327,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"client_errors_without_traceback": {"()": "koalr.log_filters.ClientErrorsWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
@@ -240,5 +335,10 @@ LOGGING = {
         # httpx logs every request at INFO; our Cursor client logs one line per call itself.
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},
+        # Django's own handlers are dropped, so each record reaches the root handler once
+        # (with DEBUG, Django's console handler printed every 403/404 a second time).
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # A refused request (4xx) is one line at WARNING without the PermissionDenied traceback.
+        "django.request": {"level": "WARNING", "filters": ["client_errors_without_traceback"]},
     },
 }

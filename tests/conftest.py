@@ -10,6 +10,16 @@ from .factories import MembershipFactory, OrganizationFactory
 pytest_plugins = ["tests.fixtures.analytics_data", "tests.fixtures.cursor_sim", "tests.fixtures.browser"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Rate-limit counters live in the (local-memory) cache: each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def org(db):
     return OrganizationFactory(name="Acme", slug="acme")

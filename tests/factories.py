@@ -1,3 +1,5 @@
+from datetime import UTC, datetime
+
 import factory
 from factory.django import DjangoModelFactory
 
@@ -15,6 +17,9 @@ class UserFactory(DjangoModelFactory):
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
     password = factory.PostGenerationMethodCall("set_password", DEFAULT_PASSWORD)
+    # Verified unless a test says otherwise (`email_verified_at=None`): most tests are about
+    # people who already use Koalr.
+    email_verified_at = datetime(2026, 1, 1, tzinfo=UTC)
 
     @factory.post_generation
     def _save(obj, create, extracted, **kwargs):

@@ -70,9 +70,14 @@ def header_links(columns, sort: str, unsortable=frozenset()) -> list[dict]:
     return headers
 
 
+# Far beyond any real table (a million pages of 50 rows); anything larger is read as this, so
+# a hand-typed ?page=10**18 gets the last page rather than an error from the database.
+MAX_PAGE = 1_000_000
+
+
 def page_number(raw) -> int:
     try:
-        return max(1, int(raw))
+        return min(max(1, int(raw)), MAX_PAGE)
     except (TypeError, ValueError):
         return 1
 

@@ -90,7 +90,7 @@ def _member_sql(order_by: str, paged: bool) -> str:
         WHERE m.organization_id = %(org)s AND (NOT m.is_removed OR a.member_id IS NOT NULL)
         ORDER BY {order_by}
         {"LIMIT %(limit)s OFFSET %(offset)s" if paged else ""}
-    """
+    """  # nosec B608  # identifiers from model metadata and code constants; every value is a bound parameter
 
 
 def _order_by(sort: str) -> str:
@@ -143,9 +143,13 @@ def member_usage(org, start, end, *, sort: str = "email") -> list[dict]:
     return rows
 
 
+BIGINT_MAX = 2**63 - 1
+
+
 def member_usage_page(org, start, end, *, sort: str, page: int, page_size: int) -> tuple[list[dict], int]:
     """One page of `member_usage` rows sorted in the database, and the total row count."""
-    page = max(1, page)
+    # OFFSET is a bigint: a page number past this bound would make PostgreSQL refuse the query.
+    page = min(max(1, page), BIGINT_MAX // page_size)
     rows, total = _fetch_rows(org, start, end, sort=sort, limit=page_size, offset=(page - 1) * page_size)
     if not rows and page > 1:  # past the last page: show the first, as Paginator.get_page would
         return member_usage_page(org, start, end, sort=sort, page=1, page_size=page_size)

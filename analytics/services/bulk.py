@@ -114,7 +114,7 @@ def _copy_upsert(table, columns, rows, conflict, update) -> None:
     cols = ", ".join(qn(c) for c in columns)
     stage = qn(f"_stage_{table}")
     if update:
-        action = "DO UPDATE SET " + ", ".join(f"{qn(c)} = EXCLUDED.{qn(c)}" for c in update)
+        action = "DO UPDATE SET " + ", ".join(f"{qn(c)} = EXCLUDED.{qn(c)}" for c in update)  # nosec B608  # identifiers from model metadata and code constants; every value is a bound parameter
     else:
         action = "DO NOTHING"
     has_json = any(isinstance(v, dict | list) for v in rows[0])
@@ -125,7 +125,7 @@ def _copy_upsert(table, columns, rows, conflict, update) -> None:
         cursor.execute("SET LOCAL synchronous_commit TO OFF")
         # Same column types as the target, none of its constraints; dropped at commit.
         cursor.execute(
-            f"CREATE TEMP TABLE {stage} ON COMMIT DROP AS SELECT {cols} FROM {qn(table)} WITH NO DATA"
+            f"CREATE TEMP TABLE {stage} ON COMMIT DROP AS SELECT {cols} FROM {qn(table)} WITH NO DATA"  # nosec B608  # identifiers from model metadata and code constants; every value is a bound parameter
         )
         raw = cursor.cursor  # the psycopg cursor under Django's wrapper
         with raw.copy(f"COPY {stage} ({cols}) FROM STDIN") as copy:
@@ -137,7 +137,7 @@ def _copy_upsert(table, columns, rows, conflict, update) -> None:
                     copy.write_row(row)
         cursor.execute(
             f"INSERT INTO {qn(table)} ({cols}) SELECT {cols} FROM {stage} "
-            f"ON CONFLICT ({', '.join(qn(c) for c in conflict)}) {action}"
+            f"ON CONFLICT ({', '.join(qn(c) for c in conflict)}) {action}"  # nosec B608  # identifiers from model metadata and code constants; every value is a bound parameter
         )
         # ON COMMIT DROP alone is not enough when a caller wraps us in a longer transaction.
         cursor.execute(f"DROP TABLE {stage}")

@@ -220,7 +220,7 @@ class CursorHttp:
 
     def _backoff(self, attempt: int, base: float, reason: str) -> None:
         """Exponential backoff with full jitter: a random wait in [0, min(cap, base·2^(n-1))]."""
-        wait = random.uniform(0, min(BACKOFF_CAP, base * 2 ** (attempt - 1)))
+        wait = random.uniform(0, min(BACKOFF_CAP, base * 2 ** (attempt - 1)))  # nosec B311  # backoff jitter, not a secret
         if self._on_wait is not None:
             self._on_wait(wait, reason)
         self._sleep(wait)

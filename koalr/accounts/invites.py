@@ -21,6 +21,7 @@ from .rules import (
     require_same_org,
     validate_password,
 )
+from .verification import mark_verified
 
 
 def accept_path(token: str) -> str:
@@ -105,6 +106,8 @@ def _lock_usable_invite(token: str) -> Invite:
 
 
 def _consume(invite: Invite, user) -> Membership:
+    # The link was mailed to the invited address and the emails match: the address is proven.
+    mark_verified(user)
     membership, _ = Membership.objects.get_or_create(
         user=user, organization=invite.organization, defaults={"role": invite.role}
     )
@@ -128,12 +131,24 @@ def accept_invite(*, token: str, user) -> Membership:
 
 @transaction.atomic
 def accept_invite_as_new_user(*, token: str, password: str, first_name="", last_name="") -> Membership:
-    """A visitor without an account accepts: the account is created for the invited email."""
+    """A visitor without a verified account accepts: the account is made for the invited email.
+
+    An unverified account already registered under that address proves nothing (anyone could
+    have typed it), while the link does: the visitor takes that account over with their own
+    password, which also ends every session opened with the old one.
+    """
     invite = _lock_usable_invite(token)
-    if User.objects.filter(email__iexact=invite.email).exists():
+    user = User.objects.select_for_update().filter(email__iexact=invite.email).first()
+    if user is not None and user.email_verified:
         raise AccountsError("An account with this email already exists. Log in to accept the invitation.")
-    user = User(email=invite.email.lower(), first_name=first_name.strip(), last_name=last_name.strip())
+    if user is None:
+        user = User(email=invite.email.lower())
+    user.first_name, user.last_name = first_name.strip(), last_name.strip()
     validate_password(password, user)
     user.set_password(password)
     user.save()
     return _consume(invite, user)
+
+
+def has_verified_account(email: str) -> bool:
+    return User.objects.filter(email__iexact=email, email_verified_at__isnull=False).exists()

@@ -47,6 +47,10 @@ class User(AbstractUser):
 
     username = None
     email = models.EmailField("email address", unique=True)
+    # Set once the person proved they read this address: a verification link, an invite
+    # link, a password reset, or an operator creating the account. Until then the account may
+    # log in but may not create an organization (see verification.py).
+    email_verified_at = models.DateTimeField(null=True, blank=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -59,6 +63,10 @@ class User(AbstractUser):
     @property
     def display_name(self):
         return self.get_full_name() or self.email
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
 
 class Organization(models.Model):

@@ -29,6 +29,8 @@ class InviteUnusable(AccountsError):
 
 def normalize_email(email: str) -> str:
     email = (email or "").strip().lower()
+    if len(email) > 254:  # the column's length (RFC 5321 allows no more)
+        raise AccountsError("An email address has at most 254 characters.", field="email")
     try:
         validate_email(email)
     except ValidationError:

@@ -16,13 +16,16 @@ import secrets
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_slug
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
+from . import verification
 from .invites import (  # noqa: F401 (re-exported)
     accept_invite,
     accept_invite_as_new_user,
     accept_path,
+    has_verified_account,
     invite,
     revoke_invite,
     unusable_reason,
@@ -41,6 +44,7 @@ from .rules import (  # noqa: F401 (re-exported)
 )
 from .selectors import manageable_tokens
 from .tenancy import SESSION_KEY
+from .verification import LinkInvalid, signup  # noqa: F401 (re-exported)
 
 Role = Membership.Role
 
@@ -84,23 +88,37 @@ def _create_organization(name: str, slug: str | None = None) -> Organization:
     raise AccountsError("Could not create the organization, please try again.")
 
 
+class EmailNotVerified(AccountsError):
+    """The account has not proved its email address yet."""
+
+
 @transaction.atomic
-def signup(*, email, password, organization_name, first_name="", last_name="") -> Membership:
-    """Create a user, their organization and the owner membership, all or nothing."""
-    email = normalize_email(email)
-    if User.objects.filter(email__iexact=email).exists():
-        raise AccountsError(
-            "An account with this email already exists. Log in instead, or reset your password.",
-            field="email",
+def create_organization(*, user, name: str) -> Membership:
+    """A new organization owned by `user`, who must have verified their email address."""
+    if not user.email_verified:
+        raise EmailNotVerified(
+            "Verify your email address first: follow the link we sent you, or ask for a new one."
         )
-    if not (organization_name or "").strip():
-        raise AccountsError("Enter your organization's name.", field="organization_name")
-    user = User(email=email, first_name=first_name.strip(), last_name=last_name.strip())
-    validate_password(password, user)
-    user.set_password(password)
-    user.save()
-    organization = _create_organization(organization_name)
+    organization = _create_organization(name)
     return Membership.objects.create(user=user, organization=organization, role=Role.OWNER)
+
+
+@transaction.atomic
+def confirm_email(*, token: str) -> tuple[User, Membership | None]:
+    """Follow a verification link: verify the address and create the organization asked for.
+
+    A link works once: a second use of it finds the address verified and changes nothing.
+    Raises LinkInvalid for an expired, forged or outdated link.
+    """
+    found = verification.read_link_token(token)
+    user = User.objects.select_for_update().get(pk=found.user.pk)
+    if user.email_verified:
+        return user, None
+    verification.mark_verified(user)
+    membership = None
+    if found.organization_name:
+        membership = create_organization(user=user, name=found.organization_name)
+    return user, membership
 
 
 @transaction.atomic
@@ -122,6 +140,8 @@ def create_organization_with_owner(*, slug, name, owner_email, password=None):
             validate_password(password, user)
         user.set_password(password)
         user.save()
+    # The operator vouches for the address they typed.
+    verification.mark_verified(user)
     membership = Membership.objects.create(user=user, organization=organization, role=Role.OWNER)
     return membership, generated
 
@@ -129,13 +149,34 @@ def create_organization_with_owner(*, slug, name, owner_email, password=None):
 # ---------- Roles and removal ----------
 
 
-def _lock_owners(organization) -> list[Membership]:
-    # Locking the owner rows serialises concurrent demotions/removals of the last owners.
-    return list(
-        Membership.objects.select_for_update()
-        .filter(organization=organization, role=Role.OWNER)
+def _lock_for_owner_change(actor: Membership, target: Membership) -> tuple[Membership, Membership, int]:
+    """Lock the actor's, the target's and every owner's membership in one statement, in primary
+    key order, and return fresh (actor, target, owner count).
+
+    One statement in a stable order: two owners demoting each other at once used to lock their
+    targets first and each other's rows next, a deadlock PostgreSQL broke with a 500. Now the
+    second waits for the first, then sees the committed roles: the last owner is kept and the
+    refusal is a plain message. Roles are re-read under the lock, so a demoted actor's stale
+    row grants nothing.
+    """
+    rows = {
+        m.pk: m
+        for m in Membership.objects.select_for_update()
+        .filter(organization=actor.organization)
+        .filter(Q(role=Role.OWNER) | Q(pk__in=[actor.pk, target.pk]))
         .order_by("pk")
-    )
+    }
+    if target.pk not in rows:
+        raise AccountsError("That person is no longer a member of this organization.")
+    fresh_actor = rows.get(actor.pk)
+    fresh_target = rows[target.pk]
+    # Someone changed the actor's own role a moment ago: a message, not a 403 page.
+    if fresh_actor is None or not fresh_actor.can_manage_members:
+        raise AccountsError("Your role in this organization changed meanwhile; nothing was changed.")
+    if fresh_target.is_owner and not fresh_actor.is_owner:
+        raise AccountsError("You are no longer an owner, so you cannot change an owner; nothing was changed.")
+    owners = sum(1 for m in rows.values() if m.role == Role.OWNER)
+    return fresh_actor, fresh_target, owners
 
 
 def _guard_owner_change(actor: Membership, target: Membership):
@@ -148,14 +189,14 @@ def change_role(*, actor: Membership, target: Membership, role: str) -> Membersh
     require_manager(actor)
     require_same_org(actor, target)
     check_role(actor, role)
-    target = Membership.objects.select_for_update().get(pk=target.pk, organization=actor.organization)
     _guard_owner_change(actor, target)
+    actor, target, owners = _lock_for_owner_change(actor, target)
+    if role == Role.OWNER and not actor.is_owner:
+        raise AccountsError("You are no longer an owner, so you cannot make someone an owner.")
     if target.role == role:
         return target
-    if target.is_owner:
-        owners = _lock_owners(actor.organization)
-        if len(owners) <= 1:
-            raise AccountsError("An organization needs at least one owner. Make someone else an owner first.")
+    if target.is_owner and owners <= 1:
+        raise AccountsError("An organization needs at least one owner. Make someone else an owner first.")
     target.role = role
     target.save(update_fields=["role"])
     return target
@@ -166,9 +207,9 @@ def remove_member(*, actor: Membership, target: Membership) -> None:
     """Remove a membership and revoke the API tokens it held in this organization."""
     require_manager(actor)
     require_same_org(actor, target)
-    target = Membership.objects.select_for_update().get(pk=target.pk, organization=actor.organization)
     _guard_owner_change(actor, target)
-    if target.is_owner and len(_lock_owners(actor.organization)) <= 1:
+    actor, target, owners = _lock_for_owner_change(actor, target)
+    if target.is_owner and owners <= 1:
         raise AccountsError("The last owner cannot be removed. Make someone else an owner first.")
     # A token carries its creator's role; without the membership it must stop working.
     ApiToken.objects.active().filter(organization=actor.organization, user_id=target.user_id).update(

@@ -5,20 +5,36 @@ object is fetched with organization=request.organization, so another organizatio
 answers 404.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
 
-from . import selectors, services
-from .forms import AcceptInviteForm, InviteForm, RoleForm, SignupForm, apply_service_error
-from .models import Invite, Membership, User
+from . import selectors, services, throttling
+from .forms import (
+    AcceptInviteForm,
+    BoundedPasswordResetForm,
+    InviteForm,
+    LoginForm,
+    OrganizationForm,
+    RoleForm,
+    SignupForm,
+    apply_service_error,
+)
+from .models import Invite, Membership
 from .tenancy import SESSION_KEY, active_membership, org_required
+from .verification import mark_verified
 
 MANAGE = "can_manage_members"
+SIGNUP_EMAIL_KEY = "signup_email"
+# Logging someone in after they proved themselves another way (an invite link) names the backend.
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 def _enter(request, membership):
@@ -30,24 +46,89 @@ def _enter(request, membership):
 def no_organization(request):
     if active_membership(request) is not None:
         return redirect("home")
-    return render(request, "accounts/no_organization.html")
+    return render(request, "accounts/no_organization.html", {"org_form": OrganizationForm()})
 
 
 def signup(request):
     if request.user.is_authenticated:
         return redirect("home")
     form = SignupForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            membership = services.signup(**form.cleaned_data)
-        except services.AccountsError as error:
-            apply_service_error(form, error)
-        else:
-            login(request, membership.user)
-            _enter(request, membership)
-            messages.success(request, f"Welcome to Koalr! {membership.organization.name} is ready.")
-            return redirect("/ai-analytics/")
+    if request.method == "POST":
+        if throttling.over_limit(request, group="signup", rate=settings.SIGNUP_RATE):
+            context = {
+                "form": SignupForm(initial=_without_password(request.POST)),
+                "refusal": throttling.RATE_LIMITED,
+            }
+            return render(request, "registration/signup.html", context, status=429)
+        if form.is_valid():
+            try:
+                services.signup(build_absolute_uri=request.build_absolute_uri, **form.cleaned_data)
+            except services.AccountsError as error:
+                apply_service_error(form, error)
+            else:
+                # The same page whether or not the address already had an account.
+                request.session[SIGNUP_EMAIL_KEY] = form.cleaned_data["email"].strip().lower()
+                return redirect("accounts:signup_sent")
     return render(request, "registration/signup.html", {"form": form})
+
+
+def _without_password(data):
+    return {k: v for k, v in data.items() if k not in ("password", "csrfmiddlewaretoken")}
+
+
+def signup_sent(request):
+    return render(request, "registration/signup_sent.html", {"email": request.session.get(SIGNUP_EMAIL_KEY)})
+
+
+def verify_email(request, token):
+    """The link from the verification email. GET asks to confirm (mail scanners follow GET links)."""
+    try:
+        found = services.verification.read_link_token(token)
+    except services.LinkInvalid as error:
+        return render(request, "accounts/verify_invalid.html", {"reason": error.message}, status=400)
+    if request.method != "POST":
+        return render(request, "accounts/verify_confirm.html", {"found": found})
+    try:
+        user, membership = services.confirm_email(token=token)
+    except services.LinkInvalid as error:
+        return render(request, "accounts/verify_invalid.html", {"reason": error.message}, status=400)
+    if request.user.is_authenticated and request.user.pk == user.pk:
+        if membership is not None:
+            _enter(request, membership)
+        messages.success(request, "Your email address is verified.")
+        return redirect("home")
+    # Not logged in as this account: the link proves the address, the password proves the person.
+    messages.success(request, f"Your email address is verified. Log in as {user.email} to continue.")
+    return redirect_to_login("/")
+
+
+@require_POST
+@login_required
+def create_organization(request):
+    """The no-organization page's form: a verified account gets its organization at once; an
+    unverified one gets a (new) verification link that creates it when followed."""
+    form = OrganizationForm(request.POST)
+    if not form.is_valid():
+        return render(request, "accounts/no_organization.html", {"org_form": form}, status=400)
+    name = form.cleaned_data["name"]
+    if not request.user.email_verified:
+        if throttling.over_limit(request, group="verify-resend", rate=settings.SIGNUP_RATE):
+            context = {"org_form": form, "refusal": throttling.RATE_LIMITED}
+            return render(request, "accounts/no_organization.html", context, status=429)
+        services.verification.send_verification(request.user, name, request.build_absolute_uri)
+        messages.info(
+            request,
+            f"We sent a link to {request.user.email}. Follow it to verify your address and create {name}.",
+        )
+        return redirect("accounts:no_organization")
+    try:
+        membership = services.create_organization(user=request.user, name=name)
+    except services.AccountsError as error:
+        apply_service_error(form, error)
+        return render(request, "accounts/no_organization.html", {"org_form": form}, status=400)
+    _enter(request, membership)
+    messages.success(request, f"{membership.organization.name} is ready.")
+    return redirect("home")
 
 
 @require_POST
@@ -179,7 +260,7 @@ def accept_invite(request, token):
     if request.user.is_authenticated:
         return _accept_as_user(request, token, found)
 
-    if User.objects.filter(email__iexact=found.email).exists():
+    if services.has_verified_account(found.email):
         # The link survives the login through `next`.
         messages.info(request, f"Log in as {found.email} to join {found.organization.name}.")
         return redirect_to_login(request.get_full_path())
@@ -193,7 +274,7 @@ def accept_invite(request, token):
         except services.AccountsError as error:
             apply_service_error(form, error)
         else:
-            login(request, membership.user)
+            login(request, membership.user, backend=MODEL_BACKEND)
             return _joined(request, membership)
     return render(request, "accounts/invite_accept.html", {"invite": found, "form": form})
 
@@ -217,3 +298,37 @@ def _joined(request, membership):
     _enter(request, membership)
     messages.success(request, f"You joined {membership.organization.name}.")
     return redirect("home")
+
+
+# ---------- Log-in and password reset ----------
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    redirect_authenticated_user = True
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset (which never says whether the address has an account), rate-limited."""
+
+    form_class = BoundedPasswordResetForm
+    success_url = reverse_lazy("accounts:password_reset_done")
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+
+    def post(self, request, *args, **kwargs):
+        if throttling.over_limit(request, group="password-reset", rate=settings.PASSWORD_RESET_RATE):
+            form = self.get_form_class()(initial={"email": request.POST.get("email", "")[:254]})
+            context = self.get_context_data(form=form, refusal=throttling.RATE_LIMITED)
+            return self.render_to_response(context, status=429)
+        return super().post(request, *args, **kwargs)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def form_valid(self, form):
+        # The reset link was mailed to the address: following it proves the address.
+        response = super().form_valid(form)
+        mark_verified(form.user)
+        return response

@@ -24,7 +24,7 @@ def test_login_page_is_styled_and_links_reset_and_signup(client):
 def test_login_with_good_and_bad_credentials(client, member_user):
     bad = client.post("/accounts/login/", {"username": "member@acme.test", "password": "wrong"})
     assert bad.status_code == 200
-    assert "Please enter a correct email address and password." in text(bad)
+    assert "That email and password do not match an account." in text(bad)
     assert "_auth_user_id" not in client.session
 
     good = client.post("/accounts/login/", {"username": "member@acme.test", "password": DEFAULT_PASSWORD})

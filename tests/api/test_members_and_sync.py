@@ -20,14 +20,37 @@ def two_orgs(seeded_org, other_org):
 @pytest.mark.parametrize("persona", ["owner", "admin", "member", "outsider"])
 def test_members_endpoint_per_persona(two_orgs, persona_client, persona):
     org, _ = two_orgs
-    response = persona_client(persona).get(f"/api/v1/orgs/{org.slug}/members")
+    response = persona_client(persona).get(f"/api/v1/orgs/{org.slug}/members?limit=1000")
     assert response.status_code == EVERY_MEMBER[persona]
-    if response.status_code == 200:
-        body = response.json()
-        stored = list(CursorMember.objects.filter(organization=org).order_by("email"))
-        assert body["count"] == len(stored)
-        assert [r["email"] for r in body["results"]] == [m.email for m in stored]
+    if response.status_code != 200:
+        return
+    body = response.json()
+    stored = list(CursorMember.objects.filter(organization=org))
+    assert body["count"] == len(stored)
+    if persona == "member":
+        # Names and roles at most: no email, first_seen, last_active or roster flags (finding 3).
+        assert all(set(r) == {"name", "role"} for r in body["results"]), body["results"][0]
+        by_name = sorted(stored, key=lambda m: (m.name, m.pk))
+        assert [(r["name"], r["role"]) for r in body["results"]] == [(m.name, m.role) for m in by_name]
+        assert "@" not in response.content.decode()
+    else:
+        assert [r["email"] for r in body["results"]] == [
+            m.email for m in sorted(stored, key=lambda m: m.email)
+        ]
         assert all(r["email"].endswith("@acme.test") for r in body["results"])
+        assert all("last_active" in r and "first_seen" in r for r in body["results"])
+
+
+def test_the_schema_says_which_member_fields_are_for_admins_only():
+    from django.test import Client
+
+    schema = Client().get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    member = schema["components"]["schemas"]["Member"]
+    assert not {"email", "first_seen", "last_active"} & set(member.get("required", []))
+    for field in ("email", "first_seen", "last_active", "removed", "not_in_roster"):
+        assert "Owners and admins only" in member["properties"][field]["description"], field
+    description = schema["paths"]["/api/v1/orgs/{org}/members"]["get"]["description"]
+    assert "Plain members get `name` and `role`" in description
 
 
 def test_members_fields_mirror_the_stored_roster(seeded_org, admin_client):

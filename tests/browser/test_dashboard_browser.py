@@ -7,7 +7,7 @@ from analytics.models import CursorMember, SpendSnapshot
 from koalr.accounts.models import Membership
 from tests.factories import DEFAULT_PASSWORD, MembershipFactory, OrganizationFactory
 from tests.fixtures.analytics_data import seed_usage
-from tests.fixtures.browser import log_in, screenshot
+from tests.fixtures.browser import assert_no_csp_violations, log_in, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -56,6 +56,7 @@ def test_admin_sees_charts_and_member_table(live_server, browser_page, acme_live
     assert values == sorted(values)
     screenshot(page, "spend-review-admin")
     assert page.errors == []
+    assert_no_csp_violations(page)
 
 
 def test_member_sees_charts_but_no_per_member_spend(live_server, browser_page, acme_live):
@@ -74,6 +75,7 @@ def test_member_sees_charts_but_no_per_member_spend(live_server, browser_page, a
             assert f"${snap.overall_spend_cents / 100:,.2f}" not in content
     screenshot(page, "dashboard-member")
     assert page.errors == []
+    assert_no_csp_violations(page)
 
     response = page.goto(f"{live_server.url}/ai-analytics/spend/")
     assert response.status == 403

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.core import mail
 
-from tests.fixtures.browser import screenshot
+from tests.fixtures.browser import assert_no_csp_violations, log_in, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -33,6 +33,11 @@ def cursor_team(cursor_sim, make_sim_team, settings):
     return make_sim_team(seats=14, days=35, seed=7)
 
 
+def _record_csp(page, msg):
+    if "Content Security Policy" in msg.text:
+        page.csp_violations.append(msg.text)
+
+
 def stat_value(page, key: str) -> str:
     return page.inner_text(f'[data-stat="{key}"] .stat-value').strip()
 
@@ -44,7 +49,8 @@ def figure(page, element_id: str) -> dict:
 def test_sign_up_connect_read_invite_and_review_spend(live_server, browser_page, chromium, cursor_team):
     page, base = browser_page, live_server.url
 
-    # 1. Sign up: the account, the organization and the owner role come together.
+    # 1. Sign up, confirm the address from the emailed link, log in: the organization and the
+    #    owner role come with the confirmation.
     page.goto(f"{base}/accounts/signup/")
     page.fill('input[name="email"]', ADMIN_EMAIL)
     page.fill('input[name="first_name"]', "Ada")
@@ -52,8 +58,16 @@ def test_sign_up_connect_read_invite_and_review_spend(live_server, browser_page,
     page.fill('input[name="password"]', ADMIN_PASSWORD)
     page.fill('input[name="organization_name"]', "Journey Labs")
     page.click("main form button[type=submit]")
+    page.wait_for_url(f"{base}/accounts/signup/sent/")
+    assert "Check your email" in page.content()
+    verify = re.search(r"https?://[^/]+(/accounts/verify/\S+/)", mail.outbox[-1].body).group(1)
+    page.goto(f"{base}{verify}")
+    page.click("main form button[type=submit]")
+    page.wait_for_url(f"{base}/accounts/login/**")
+    log_in(page, base, ADMIN_EMAIL, ADMIN_PASSWORD)
     page.wait_for_url(f"{base}/ai-analytics/**")
     assert "Connect Cursor" in page.content()
+    mail.outbox.clear()
 
     # 2. Settings → Integrations → AI Tools → Connect, paste the simulator's key.
     page.goto(f"{base}/settings/integrations/")
@@ -103,6 +117,8 @@ def test_sign_up_connect_read_invite_and_review_spend(live_server, browser_page,
     member_page.fill('input[name="password"]', MEMBER_PASSWORD)
     member_page.click("main form button[type=submit]")
     member_page.wait_for_url(f"{base}/ai-analytics/**")
+    member_page.csp_violations = []
+    member_page.on("console", lambda msg: _record_csp(member_page, msg))
 
     # 5. The member sees team aggregates, but no per-member rows or spend of anyone else.
     member_page.goto(f"{base}/ai-analytics/?range=30")
@@ -112,6 +128,7 @@ def test_sign_up_connect_read_invite_and_review_spend(live_server, browser_page,
     assert not [email for email in others if email in html]
     assert "Export CSV" not in html
     assert member_page.goto(f"{base}/ai-analytics/spend/").status == 403
+    assert_no_csp_violations(member_page)
     member_context.close()
 
     # 6. The admin reviews spend and downloads the CSV; it matches the simulator's spend.
@@ -125,3 +142,9 @@ def test_sign_up_connect_read_invite_and_review_spend(live_server, browser_page,
     spend = {r["email"]: r for r in cursor_team.spend_rows()}
     assert {r["Email"] for r in exported} >= {e for e, r in spend.items() if r["overallSpendCents"] > 0}
     assert page.errors == []
+    assert_no_csp_violations(page)
+
+    # 7. The API docs (Swagger UI) render under the same policy.
+    page.goto(f"{base}/api/v1/docs/")
+    page.wait_for_selector(".swagger-ui .opblock", timeout=30_000)
+    assert_no_csp_violations(page)

@@ -48,7 +48,10 @@ def test_progress_bar_updates_live_and_the_page_reloads_when_done(page, live_ser
         "usage_events": {"status": "running", "rows": 99, "done": 0, "total": 1},
     }
     run.save(update_fields=["progress"])
-    tab.wait_for_function("document.getElementById('sync-percent').textContent === '25'", timeout=10_000)
+    # A function, not an expression string: Playwright evals strings, which the CSP forbids.
+    tab.wait_for_function(
+        "() => document.getElementById('sync-percent').textContent === '25'", timeout=10_000
+    )
     assert tab.get_attribute("#sync-progress .progress-bar", "style").replace(" ", "") == "width:25%;"
     assert tab.inner_text('tr[data-stream="usage_events"] .stream-rows') == "99"
 

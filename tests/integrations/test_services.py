@@ -92,7 +92,9 @@ def test_key_without_enterprise_is_saved_with_a_note(org, admin_user, fake_curso
 
 
 def test_plan_refusing_even_the_admin_api_still_saves_with_a_note(org, admin_user, fake_cursor):
-    fake_cursor.error = PlanRequired("403 on /teams/members", status=403)
+    fake_cursor.error = PlanRequired(
+        "Cursor answered HTTP 403 to GET /teams/members: Enterprise access required", status=403
+    )
     result = services.connect_cursor(org, admin_user, API_KEY)
     assert "Enterprise access required" in result.enterprise_note
     assert Connection.objects.get(organization=org).capabilities == {

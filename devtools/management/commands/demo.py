@@ -27,8 +27,8 @@ DEMO_SLUG = "demo"
 DEMO_ORG_NAME = "Demo Robotics"
 OWNER_EMAIL = "owner@demo.koalr.test"
 # Demo-only credentials, printed for the newcomer; never used outside `make demo`.
-OWNER_PASSWORD = "demo-owner-2026"  # noqa: S105
-MEMBER_PASSWORD = "demo-member-2026"  # noqa: S105
+OWNER_PASSWORD = "demo-owner-2026"  # noqa: S105  # nosec B105  # demo-only, printed on purpose
+MEMBER_PASSWORD = "demo-member-2026"  # noqa: S105  # nosec B105  # demo-only, printed on purpose
 # A simulator key (the simulator accepts any key it was given); a fixed one lets a second
 # run reuse the stored connection.
 DEMO_API_KEY = "crsr_" + "demo0koalr0simulator0key0" * 2 + "0123456789abcd"

@@ -134,7 +134,7 @@ def parse_audit_event(r: dict) -> AuditEvent:
     if event_id is None:
         # No id in this shape: derive a stable one so re-fetches de-duplicate.
         raw = json.dumps([ts.isoformat(), email, event_type, data], sort_keys=True, default=str)
-        event_id = "sha1_" + hashlib.sha1(raw.encode()).hexdigest()
+        event_id = "sha1_" + hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()
     return AuditEvent(
         event_id=to_str(event_id),
         timestamp=ts,

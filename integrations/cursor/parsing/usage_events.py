@@ -17,7 +17,7 @@ from ..values import EPOCH, to_bool, to_datetime, to_decimal, to_email, to_int, 
 
 _EMPTY: dict = {}
 
-_SNAKE_EVENT_KEYS = {
+_SNAKE_EVENT_KEYS = {  # nosec B105  # JSON field names ("tokenUsage"), not passwords
     "user_email": "userEmail",
     "max_mode": "maxMode",
     "requests_costs": "requestsCosts",
