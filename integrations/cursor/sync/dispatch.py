@@ -150,8 +150,9 @@ def close_interrupted(run: SyncRun) -> None:
     for entry in (run.progress or {}).values():
         if isinstance(entry, dict) and entry.get("status") in (p.PENDING, p.RUNNING):
             entry["status"] = p.SKIPPED
+    lost_in_queue = run.status == SyncRun.Status.QUEUED
     run.status = SyncRun.Status.FAILED
-    run.message = messages.INTERRUPTED
+    run.message = messages.LOST_IN_QUEUE if lost_in_queue else messages.INTERRUPTED
     run.finished_at = timezone.now()
     run.save(update_fields=["status", "message", "finished_at", "progress"])
     logger.warning("cursor sync %s (organization %s): closed as interrupted", run.pk, run.organization_id)

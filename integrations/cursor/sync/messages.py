@@ -23,6 +23,7 @@ DATABASE_LOST = (
     "the next sync resumes from there."
 )
 INTERRUPTED = "This sync was interrupted (its worker stopped); a new sync took over."
+LOST_IN_QUEUE = "This sync was lost from the job queue before it started; a new sync took over."
 QUEUE_FAILED = "Couldn't queue the sync; try again."
 CONNECTION_REMOVED = "The Cursor connection was removed before this sync ran."
 PLAN_REFUSED_NOTE = "Cursor refused access (Enterprise plan required)"
