@@ -78,6 +78,28 @@ def is_sync_locked(organization_id: int) -> bool:
         return not acquired
 
 
+def break_sync_locks(organization_id: int, sync_run_id: int) -> int:
+    """End the database sessions that hold an organization's sync lock or a run's claim, for a
+    worker that is frozen or cut off (its heartbeat went silent) but whose sessions live on.
+
+    Its lock goes with its sessions, so the run that takes over can start at once; should the
+    frozen worker wake up, its next progress save finds its run closed and it stops. Returns how
+    many sessions were ended. PostgreSQL only (the in-process lock dies with its process).
+    """
+    if connection.vendor != "postgresql":
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT pg_terminate_backend(pid) FROM pg_locks
+            WHERE locktype = 'advisory' AND granted AND objsubid = 2 AND pid <> pg_backend_pid()
+              AND ((classid = %s::oid AND objid = %s::oid) OR (classid = %s::oid AND objid = %s::oid))
+            """,
+            [LOCK_NAMESPACE, organization_id, RUN_LOCK_NAMESPACE, sync_run_id & 0x7FFFFFFF],
+        )
+        return len(cursor.fetchall())
+
+
 def _lock_connection():
     import psycopg
 

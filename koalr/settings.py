@@ -90,6 +90,14 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=
 # A persistent connection is checked before a request reuses it: after a database restart the
 # first request reconnects instead of failing on the dead connection.
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+# A process frozen in the middle of a transaction (a stopped worker, a partitioned host) would
+# hold its row locks for ever and stall the sync that takes over from it: PostgreSQL ends such a
+# session after this many seconds (0: never).
+_IDLE_IN_TRANSACTION = env.int("DB_IDLE_IN_TRANSACTION_TIMEOUT", default=60)
+if DATABASES["default"]["ENGINE"].endswith("postgresql") and _IDLE_IN_TRANSACTION:
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "options", f"-c idle_in_transaction_session_timeout={_IDLE_IN_TRANSACTION * 1000}"
+    )
 # Parallel test sessions on one machine each get their own test database.
 if env.str("TEST_DATABASE_NAME", default=""):
     DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME")}

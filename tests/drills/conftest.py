@@ -74,6 +74,7 @@ def worker_env(database_url: str, redis_url: str) -> dict:
         # Seconds, not minutes, so the drills see a silent run go stale quickly.
         SYNC_HEARTBEAT_SECONDS="1",
         SYNC_STALE_AFTER_SECONDS="5",
+        DB_IDLE_IN_TRANSACTION_TIMEOUT="5",
     )
     return env
 

@@ -155,6 +155,15 @@ class CeleryWorker:
         self.proc.wait(10)
         return children
 
+    def freeze(self) -> None:
+        """SIGSTOP the whole worker (main and pool child): alive, sessions open, silent."""
+        say(f"SIGSTOP celery worker {self.name} (process group {self.proc.pid})")
+        os.killpg(self.proc.pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        say(f"SIGCONT celery worker {self.name} (process group {self.proc.pid})")
+        os.killpg(self.proc.pid, signal.SIGCONT)
+
     def stop(self) -> None:
         if self.proc is None:
             return

@@ -1,8 +1,9 @@
-"""Drill (finding 8): the whole Celery worker is SIGKILLed mid-sync.
+"""Drill (finding 8): the Celery worker is SIGKILLed, or frozen (SIGSTOP), mid-sync.
 
 The run must not say "Syncing…" for the broker's visibility timeout: it is closed as
 interrupted within seconds and the next run takes over at once, resumes, and ends with exactly
-the data of a clean run.
+the data of a clean run. A frozen worker keeps its database sessions (and so the organization's
+lock): its silent heartbeat gives it away, and it loses its locks to the run that takes over.
 """
 
 import time
@@ -11,6 +12,7 @@ import pytest
 
 from integrations import services
 from integrations.cursor import sync
+from integrations.cursor.sync import dispatch
 from integrations.models import SyncRun
 from tests.factories import OrganizationFactory
 
@@ -61,3 +63,50 @@ def test_worker_sigkilled_mid_sync_is_taken_over_and_loses_nothing(twin_teams, c
     assert successor.status == SyncRun.Status.SUCCEEDED, successor.message
     say(f"successor run {successor.pk}: {successor.message}")
     assert_same_data(org_fingerprint(clean_org), org_fingerprint(org), "the drilled organization")
+
+
+def test_frozen_worker_is_found_by_its_heartbeat_and_its_lock_broken(
+    twin_teams, connect, start_worker, settings
+):
+    settings.SYNC_STALE_AFTER_SECONDS = 5  # as the workers have it (conftest.worker_env)
+    clean_team, drilled_team = twin_teams(seed=94)
+    clean_org, org = OrganizationFactory(slug="clean"), OrganizationFactory(slug="drilled")
+    clean_run = sync.run_sync(services.trigger_sync(connect(clean_org, clean_team)).pk, options=FAST)
+    assert clean_run.status == SyncRun.Status.SUCCEEDED, clean_run.message
+
+    conn = connect(org, drilled_team)
+    pause = drilled_team.faults.pause_at(EVENTS, after=4)
+    frozen = start_worker("frozen")
+    run = services.trigger_sync(conn)
+    assert pause.wait_reached(60), frozen.log()[-3000:]
+    frozen.freeze()
+    pause.release()  # its answer waits in a socket nobody reads
+    frozen_at = time.monotonic()
+    assert services.recover_interrupted_syncs() == 0  # it beat a moment ago: not yet
+    wait_for(lambda: services.recover_interrupted_syncs() == 1, 30, "the silent run to be taken over")
+    took = time.monotonic() - frozen_at
+    say(
+        f"run {run.pk} taken over {took:.1f} s after the freeze (heartbeat stale after 5 s); its locks broken"
+    )
+    assert SyncRun.objects.get(pk=run.pk).status == SyncRun.Status.FAILED
+    assert took < 20
+
+    successor = SyncRun.objects.filter(organization=org, status=SyncRun.Status.QUEUED).get()
+    start_worker("rescuer")
+    wait_for(lambda: not SyncRun.objects.get(pk=successor.pk).is_active, 90, f"successor run {successor.pk}")
+    successor.refresh_from_db()
+    assert successor.status == SyncRun.Status.SUCCEEDED, successor.message
+
+    # It wakes and stops: at its next progress save it finds its run closed, or its database
+    # session was ended meanwhile (idle in transaction) and it records nothing over the closed run.
+    frozen.thaw()
+    wait_for(
+        lambda: f"[{dispatch.task_id(run.pk)}] succeeded" in frozen.log(), 30, "the thawed worker to stop"
+    )
+    how = "found its run closed" if "cancelled while running" in frozen.log() else "lost its database session"
+    say(
+        f"the thawed worker stopped on its own ({how}); run {run.pk} stays {SyncRun.objects.get(pk=run.pk).status}"
+    )
+    assert SyncRun.objects.get(pk=run.pk).status == SyncRun.Status.FAILED
+    assert SyncRun.objects.get(pk=successor.pk).status == SyncRun.Status.SUCCEEDED
+    assert_same_data(org_fingerprint(clean_org), org_fingerprint(org), "the organization whose worker froze")

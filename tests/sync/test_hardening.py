@@ -21,7 +21,7 @@ from integrations import services
 from integrations.cursor import sync
 from integrations.cursor.sync import broker, dispatch, runner, streams
 from integrations.cursor.sync import progress as p
-from integrations.locks import org_sync_lock
+from integrations.locks import is_sync_locked, org_sync_lock
 from integrations.models import Connection, SyncRun
 from koalr.celery import app as celery_app
 
@@ -107,6 +107,8 @@ def test_a_silent_run_is_taken_over_even_while_its_lock_is_held(org, conn):
     with org_sync_lock(org.id) as acquired:  # a frozen worker still holds the lock
         assert acquired
         fresh = services.trigger_sync(conn)
+        # ... and lost it with its session, so the run that took over can start at once.
+        assert not is_sync_locked(org.id)
     assert fresh.pk != stale.pk
     stale.refresh_from_db()
     assert stale.status == SyncRun.Status.FAILED and "interrupted" in stale.message
@@ -348,3 +350,23 @@ def test_a_429_storm_longer_than_the_budget_fails_the_run(org, team, conn, sync_
     assert "kept rate-limiting" in run.message
     assert sum(sync_waits) <= 30 + 7 * 6  # the budget, plus the client's own retries of one call
     team.faults.reset()
+
+
+def test_a_worker_that_finishes_after_being_taken_over_writes_nothing_over_it(org, team, conn, monkeypatch):
+    """A worker that went silent, was taken over and then wakes up must not overwrite the
+    closed run (or the connection the successor now owns) with its own outcome."""
+    run = services.trigger_sync(conn)
+    original = runner._Sync._refresh_derived
+
+    def taken_over_meanwhile(self, start, end):
+        original(self, start, end)
+        dispatch.close_interrupted(SyncRun.objects.get(pk=self.run.pk))
+        Connection.objects.filter(pk=conn.pk).update(status=Connection.Status.SYNCING)  # the successor's
+
+    monkeypatch.setattr(runner._Sync, "_refresh_derived", taken_over_meanwhile)
+    result = sync.run_sync(run.pk)
+    assert result.status == SyncRun.Status.FAILED and "interrupted" in result.message
+    stored = SyncRun.objects.get(pk=run.pk)
+    assert stored.status == SyncRun.Status.FAILED and "interrupted" in stored.message
+    conn.refresh_from_db()
+    assert conn.status == Connection.Status.SYNCING

@@ -16,7 +16,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from integrations.locks import is_sync_locked
+from integrations.locks import break_sync_locks, is_sync_locked
 from integrations.models import AuditLogEntry, Connection, SyncRun
 from integrations.selectors import cursor_connection
 
@@ -146,7 +146,13 @@ def abandoned(run: SyncRun, *, now=None) -> bool:
 
 
 def close_interrupted(run: SyncRun) -> None:
-    """Close an abandoned run: failed, with streams it had not finished marked skipped."""
+    """Close an abandoned run: failed, with streams it had not finished marked skipped. A
+    silent worker that still holds the locks loses them, so the next run can start at once."""
+    if run.status == SyncRun.Status.RUNNING and is_sync_locked(run.organization_id):
+        ended = break_sync_locks(run.organization_id, run.pk)
+        logger.warning(
+            "cursor sync %s: its worker went silent; ended %d session(s) holding its locks", run.pk, ended
+        )
     for entry in (run.progress or {}).values():
         if isinstance(entry, dict) and entry.get("status") in (p.PENDING, p.RUNNING):
             entry["status"] = p.SKIPPED

@@ -117,15 +117,16 @@ def _close_after_database_loss(run: SyncRun, connection_id: int) -> SyncRun:
         try:
             now = timezone.now()
             with transaction.atomic():
-                SyncRun.objects.filter(pk=run.pk, status__in=SyncRun.ACTIVE_STATUSES).update(
+                closed = SyncRun.objects.filter(pk=run.pk, status__in=SyncRun.ACTIVE_STATUSES).update(
                     status=SyncRun.Status.FAILED,
                     message=messages.DATABASE_LOST,
                     finished_at=now,
                     progress=progress,
                 )
-                Connection.objects.filter(pk=connection_id, status=Connection.Status.SYNCING).update(
-                    status=Connection.Status.FAILING, last_error=messages.DATABASE_LOST, updated_at=now
-                )
+                if closed:  # else the run was taken over meanwhile: its successor owns the connection
+                    Connection.objects.filter(pk=connection_id, status=Connection.Status.SYNCING).update(
+                        status=Connection.Status.FAILING, last_error=messages.DATABASE_LOST, updated_at=now
+                    )
             run.refresh_from_db()
             return run
         except DatabaseError:
@@ -222,6 +223,8 @@ class _Sync:
         )
         now = timezone.now()
         with transaction.atomic():
+            if not self._still_running():
+                return run
             conn = Connection.objects.select_for_update().get(pk=self.connection.pk)
             stream_status = dict(conn.stream_status or {})
             for stream in p.STREAMS:
@@ -241,6 +244,8 @@ class _Sync:
     def _fail(self, failure: RunFailed, skipped: int) -> SyncRun:
         now = timezone.now()
         with transaction.atomic():
+            if not self._still_running():
+                return self.run
             conn = Connection.objects.select_for_update().get(pk=self.connection.pk)
             if failure.key_rejected:
                 if self.status_before != Connection.Status.KEY_REJECTED:
@@ -257,6 +262,16 @@ class _Sync:
             conn.save(update_fields=["status", "last_error", "updated_at"])
             self._finish(SyncRun.Status.FAILED, messages.failed(failure.message, skipped), now)
         return self.run
+
+    def _still_running(self) -> bool:
+        """Lock the run row and check nobody closed it meanwhile (a takeover after this worker
+        went silent, a disconnect): if someone did, they own the outcome and this run writes
+        nothing more."""
+        if SyncRun.objects.select_for_update().filter(pk=self.run.pk, status=SyncRun.Status.RUNNING).exists():
+            return True
+        logger.info("cursor sync %s: closed by someone else while finishing; leaving it", self.run.pk)
+        self.run.refresh_from_db()
+        return False
 
     def _finish(self, status: str, message: str, now) -> None:
         run = self.run
