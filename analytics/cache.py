@@ -6,9 +6,13 @@ these reads change: a refresh deletes and re-inserts rollup rows (new ids, new c
 the member sync bumps CursorMember.updated_at, the spend sync re-captures snapshots
 (captured_at). A cached value is therefore never served for data that has changed; old
 versions simply age out. Keys always include the organization id.
+
+The cache is an optimisation, never a dependency: if it fails (Redis down), reads go straight
+to the database with a logged warning.
 """
 
 import hashlib
+import logging
 from datetime import timedelta
 
 from django.core.cache import cache
@@ -17,6 +21,8 @@ from django.db import connection
 from . import selectors
 from .defaults import DEFAULT_RANGE_DAYS, MEMBER_DEFAULT_SORT, PAGE_SIZE
 from .models import CursorMember, OrgDailyRollup, SpendSnapshot
+
+logger = logging.getLogger(__name__)
 
 TIMEOUT = 60 * 60 * 2
 
@@ -39,10 +45,17 @@ def cached(org, version: str, name: str, parts, compute):
     """`compute()`, memoised under (organization, data version, name, parts)."""
     digest = hashlib.sha256(repr((version, tuple(parts))).encode()).hexdigest()[:32]
     key = f"analytics:{org.pk}:{name}:{digest}"
-    value = cache.get(key)
+    try:
+        value = cache.get(key)
+    except Exception as exc:  # redis-py's ConnectionError, TimeoutError …: any backend failure
+        logger.warning("analytics cache unavailable (%s); reading %s through", type(exc).__name__, name)
+        return compute()
     if value is None:
         value = compute()
-        cache.set(key, value, TIMEOUT)
+        try:
+            cache.set(key, value, TIMEOUT)
+        except Exception as exc:
+            logger.warning("analytics cache unavailable (%s); %s not stored", type(exc).__name__, name)
     return value
 
 

@@ -108,6 +108,9 @@ class SyncRun(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Written every few seconds by the worker on the run (integrations/cursor/sync/heartbeat.py):
+    # a running run whose heartbeat is older than SYNC_STALE_AFTER_SECONDS has lost its worker.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -120,15 +123,17 @@ class SyncRun(models.Model):
     def is_active(self):
         return self.status in self.ACTIVE_STATUSES
 
-    # Stream states that count as complete for the progress bar.
-    FINISHED_STREAM_STATUSES = ("done", "skipped", "unavailable", "failed")
+    # Stream states that count as complete for the progress bar: the stream has everything
+    # it will ever get (done), or there is nothing to get (unavailable on the plan). A failed or
+    # skipped stream counts only the units it finished, so a failed run never shows 100 %.
+    FINISHED_STREAM_STATUSES = ("done", "unavailable")
 
     @property
     def percent(self) -> int:
         """Overall progress 0–100 over every stream, started or not.
 
-        A stream not yet started counts 0, a finished one (done, skipped, unavailable,
-        failed) counts 1, a running one done/total.
+        A stream not yet started counts 0, a complete one (done, unavailable) counts 1, any
+        other (running, failed, skipped) done/total.
         """
         if self.status in (self.Status.SUCCEEDED, self.Status.PARTIAL):
             return 100

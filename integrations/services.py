@@ -51,6 +51,18 @@ class SyncsPaused(SyncNotAllowed):
         super().__init__(SYNC_PAUSED)
 
 
+SYNC_QUEUE_FAILED = "Couldn't queue the sync; try again."
+
+
+class SyncQueueFailed(SyncNotAllowed):
+    """The broker refused the run's message (e.g. Redis is down): the run was closed as failed
+    straight away, so nothing blocks the next attempt. `run` is that closed run."""
+
+    def __init__(self, run: SyncRun):
+        super().__init__(SYNC_QUEUE_FAILED)
+        self.run = run
+
+
 class SyncAlreadyRunning(SyncNotAllowed):
     """The organization already has a sync queued or running: `run`.
 
@@ -128,7 +140,8 @@ def _start_backfill(connection: Connection, actor) -> SyncRun:
     """
     try:
         return trigger_sync(connection, actor, trigger=SyncRun.Trigger.CONNECT)
-    except SyncAlreadyRunning as exc:
+    except (SyncAlreadyRunning, SyncQueueFailed) as exc:
+        # Queue failed: the key is saved all the same; the run says why and the beat retries.
         return exc.run
 
 
@@ -184,14 +197,19 @@ def trigger_sync(
     Raises `SyncsPaused` while Cursor rejects the stored key: such a connection gets no new
     run until connect or replace key sets it back to pending. Raises `SyncAlreadyRunning`
     (with that run) when the organization already has a sync queued or running; the engine
-    takes over a run whose worker died, so such a run does not count.
+    takes over a run whose worker died or whose message the broker lost, so such a run does
+    not count. Raises `SyncQueueFailed` when the broker refused the message (the run is then
+    closed, so a retry can start at once).
     """
     if connection.syncs_paused:
         raise SyncsPaused()
     # Imported late: the sync engine imports the client, which the settings pages need not load.
-    from .cursor.sync.dispatch import queue_run
+    from .cursor.sync.dispatch import QueueFailed, queue_run
 
-    run, queued = queue_run(connection, trigger=trigger, actor=actor, days=days)
+    try:
+        run, queued = queue_run(connection, trigger=trigger, actor=actor, days=days)
+    except QueueFailed as exc:
+        raise SyncQueueFailed(exc.run) from None
     if not queued:
         raise SyncAlreadyRunning(run)
     return run
@@ -209,6 +227,33 @@ def enqueue_hourly_syncs() -> int:
             continue
         queued += 1
     return queued
+
+
+def recover_interrupted_syncs() -> int:
+    """What Celery beat calls every minute: close every active run that nothing backs any more
+    (its worker died or froze, or the broker lost its message) as interrupted, and queue the
+    sync that takes over at once. Across organizations by design. Returns how many were taken
+    over."""
+    from .cursor.sync.dispatch import abandoned, close_interrupted
+
+    taken_over = 0
+    active = SyncRun.objects.filter(status__in=SyncRun.ACTIVE_STATUSES, connection__isnull=False)
+    for run in active.select_related("connection").order_by("pk").iterator():
+        if not abandoned(run):
+            continue
+        if run.connection.syncs_paused:
+            close_interrupted(run)  # no new run while Cursor rejects the key
+            continue
+        trigger = run.trigger if run.trigger != SyncRun.Trigger.COMMAND else SyncRun.Trigger.HOURLY
+        try:
+            trigger_sync(run.connection, trigger=trigger)  # closes `run` and queues its successor
+        except SyncAlreadyRunning:
+            continue  # someone else took it over meanwhile
+        except SyncNotAllowed as exc:
+            logger.warning("sync run %s: could not take it over (%s)", run.pk, exc.user_message)
+            continue
+        taken_over += 1
+    return taken_over
 
 
 def create_foreground_run(connection: Connection, *, days=None) -> SyncRun:

@@ -22,3 +22,10 @@ def sync_connection(sync_run_id: int) -> None:
 @shared_task(ignore_result=True)
 def enqueue_hourly_syncs() -> int:
     return services.enqueue_hourly_syncs()
+
+
+# Not retried: it runs again next minute. Bounds how long a run whose worker died, froze or
+# lost its message can show "Syncing…" (SYNC_STALE_AFTER_SECONDS plus a minute at most).
+@shared_task(ignore_result=True)
+def recover_interrupted_syncs() -> int:
+    return services.recover_interrupted_syncs()

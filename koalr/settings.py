@@ -96,6 +96,17 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+# A persistent connection is checked before a request reuses it: after a database restart the
+# first request reconnects instead of failing on the dead connection.
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+# A process frozen in the middle of a transaction (a stopped worker, a partitioned host) would
+# hold its row locks for ever and stall the sync that takes over from it: PostgreSQL ends such a
+# session after this many seconds (0: never).
+_IDLE_IN_TRANSACTION = env.int("DB_IDLE_IN_TRANSACTION_TIMEOUT", default=60)
+if DATABASES["default"]["ENGINE"].endswith("postgresql") and _IDLE_IN_TRANSACTION:
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "options", f"-c idle_in_transaction_session_timeout={_IDLE_IN_TRANSACTION * 1000}"
+    )
 # Parallel test sessions on one machine each get their own test database.
 if env.str("TEST_DATABASE_NAME", default=""):
     DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME")}
@@ -169,6 +180,32 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
+# Chosen, not defaulted (the drills in tests/drills/ exercise them):
+# - visibility_timeout: a message a dead worker took is handed out again after 15 min, not
+#   Redis' default hour. Runs still going then get a duplicate that finds the run claimed and
+#   does nothing (integrations.locks.run_claim); a dead worker's run is usually taken over
+#   sooner, by its heartbeat (recover-interrupted-syncs below).
+# - connect/socket timeouts and a short publish retry: with Redis down, "Sync now" answers
+#   "Couldn't queue the sync" in about a second instead of hanging.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=15 * 60),
+    "socket_connect_timeout": 1,
+    "socket_timeout": 5,
+    "retry_on_timeout": True,
+    "health_check_interval": 25,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 1.0
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+# A running sync writes SyncRun.heartbeat_at this often; one silent for SYNC_STALE_AFTER_SECONDS
+# has lost its worker and is taken over (integrations/cursor/sync/heartbeat.py).
+SYNC_HEARTBEAT_SECONDS = env.int("SYNC_HEARTBEAT_SECONDS", default=10)
+SYNC_STALE_AFTER_SECONDS = env.int("SYNC_STALE_AFTER_SECONDS", default=90)
 CELERY_BEAT_SCHEDULE = {
     "sync-cursor-connections-hourly": {
         "task": "integrations.tasks.enqueue_hourly_syncs",
@@ -187,6 +224,10 @@ CELERY_BEAT_SCHEDULE = {
     "alerts-cycle-end-digest": {
         "task": "alerts.tasks.send_cycle_end_digests",
         "schedule": crontab(minute=10, hour=7),
+    },
+    "recover-interrupted-syncs": {
+        "task": "integrations.tasks.recover_interrupted_syncs",
+        "schedule": 60.0,
     },
 }
 

@@ -53,13 +53,17 @@ Faults (`team.faults`, thread-safe, immediate; every method takes `path=None`, e
     fail_next(k, status=503)         # the next k requests answer `status`
     slow_seconds = 0.0               # sleep before answering (slow_path limits it to one path)
     malformed_json_next(k)           # next k 200 answers: truncated invalid JSON
+    rate_limit_storm_seconds(n, seconds)  # next n requests 429 with `Retry-After: <seconds>`
+    pause_at(path=None, after=0)     # hold the request after `after` matching ones (and later ones)
+                                     # until pause.release(); pause.wait_reached(timeout) waits for it
+    apply({"storm": {...}, "fail_next": {...}, "fail_on_call": {...}, "slow": {...}})  # from data
     malformed_record_next(k)         # next k 200 answers: one EXTRA broken record at the head of the
                                      # list (event timestamp "not-a-number", member/spend without
                                      # email, daily row without email and a string date, ...)
     reset()
 Faulted requests are not counted by the rate limiter; 304s are not counted either.
 
-Request order: auth (401) -> route (404) -> faults -> plan gate (403/401) -> ETag/304 (Analytics and
+Request order: auth (401) -> route (404) -> pause point -> faults -> plan gate (403/401) -> ETag/304 (Analytics and
 AI code only) -> rate limit (429) -> validation (400) -> 200.
 
 Data (deterministic)

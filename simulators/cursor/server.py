@@ -285,6 +285,7 @@ class CursorSimulator:
         if route is None:
             return self._send(req, team, family, path, 404, error_body(404))
 
+        team.faults.hold_if_paused(path)
         decision = team.faults.take(path, time.time())
         if decision.sleep:
             time.sleep(decision.sleep)

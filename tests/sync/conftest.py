@@ -43,7 +43,7 @@ def no_eager_worker(monkeypatch):
     then hands to `run_sync` (from several threads, with options of its own) would already
     be finished.
     """
-    monkeypatch.setattr(tasks.sync_connection, "delay", lambda sync_run_id: None)
+    monkeypatch.setattr(tasks.sync_connection, "apply_async", lambda *args, **kwargs: None)
 
 
 @pytest.fixture

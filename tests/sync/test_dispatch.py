@@ -12,7 +12,7 @@ from django.utils import timezone
 from analytics.models import CursorMember, DailyUsage, UsageEvent
 from integrations import services, tasks
 from integrations.cursor import sync
-from integrations.locks import is_sync_locked, org_sync_lock
+from integrations.locks import is_sync_locked, org_sync_lock, run_claim
 from integrations.models import AuditLogEntry, Connection, SyncRun
 from tests.factories import OrganizationFactory
 
@@ -29,7 +29,7 @@ def test_trigger_sync_queues_once_and_enqueues_after_commit(
     org, conn, owner, django_capture_on_commit_callbacks, monkeypatch
 ):
     delayed = []
-    monkeypatch.setattr(tasks.sync_connection, "delay", delayed.append)
+    monkeypatch.setattr(tasks.sync_connection, "apply_async", lambda args, **kw: delayed.append(args[0]))
     with django_capture_on_commit_callbacks(execute=True):
         run = services.trigger_sync(conn, owner)
         with pytest.raises(services.SyncAlreadyRunning) as again:
@@ -84,10 +84,11 @@ def test_lock_prevents_a_second_concurrent_run(org, conn):
     conn.refresh_from_db()
     assert conn.status == Connection.Status.PENDING  # the other run owns the connection's state
 
-    # A redelivered message for a run that another worker is still working on is left alone.
+    # A redelivered message for a run that another worker is still working on (it holds the
+    # run's claim and the organization's lock) is left alone.
     second = services.trigger_sync(conn)
     SyncRun.objects.filter(pk=second.pk).update(status=SyncRun.Status.RUNNING)
-    with org_sync_lock(org.id):
+    with run_claim(second.pk), org_sync_lock(org.id):
         assert sync.run_sync(second.pk).status == SyncRun.Status.RUNNING
     assert not is_sync_locked(org.id)
 
@@ -111,7 +112,7 @@ def test_enqueue_hourly_syncs_picks_the_right_connections(
     org, make_team, make_connection, django_capture_on_commit_callbacks, monkeypatch
 ):
     delayed = []
-    monkeypatch.setattr(tasks.sync_connection, "delay", delayed.append)
+    monkeypatch.setattr(tasks.sync_connection, "apply_async", lambda args, **kw: delayed.append(args[0]))
     orgs = {
         s: OrganizationFactory(slug=f"o-{s}") for s in ("healthy", "failing", "pending", "rejected", "busy")
     }

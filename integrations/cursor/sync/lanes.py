@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from django.db import DatabaseError
 from django.db import connection as db_connection
 
 from integrations.crypto import SecretUnreadable
@@ -150,6 +151,13 @@ class Lanes:
             return exc
         except Cancelled:
             return p.SKIPPED
+        except DatabaseError as exc:
+            # Our database went away (a restart), not Cursor: the runner closes the run with a
+            # plain message once the database is back, and the next run resumes.
+            logger.warning("cursor sync %s: database error in %s (%s)", self.run_id, part, type(exc).__name__)
+            self.progress.database_lost = True
+            self._cancelled.set()
+            return exc
         except Exception as exc:
             if not isinstance(exc, CursorError | SecretUnreadable):
                 logger.exception(

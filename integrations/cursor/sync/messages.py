@@ -18,6 +18,13 @@ KEY_UNREADABLE = (
 INTERNAL_ERROR = "The sync stopped because of an internal error; the next hourly sync will retry."
 NO_ADMIN_ACCESS = "Cursor refused every request of this sync: the key needs admin access."
 ALREADY_RUNNING = "Skipped: another sync of this organization was already running."
+DATABASE_LOST = (
+    "The sync stopped because our database restarted; the data stored so far is kept and "
+    "the next sync resumes from there."
+)
+INTERRUPTED = "This sync was interrupted (its worker stopped); a new sync took over."
+LOST_IN_QUEUE = "This sync was lost from the job queue before it started; a new sync took over."
+QUEUE_FAILED = "Couldn't queue the sync; try again."
 CONNECTION_REMOVED = "The Cursor connection was removed before this sync ran."
 PLAN_REFUSED_NOTE = "Cursor refused access (Enterprise plan required)"
 NOT_IN_PLAN_NOTE = "Not included in this Cursor plan"

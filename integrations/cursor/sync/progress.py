@@ -11,12 +11,18 @@ count the stream's units (days of events, 30-day windows of daily usage, analyti
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
 from collections.abc import Callable
 
+from django.db import DatabaseError
+from django.utils import timezone
+
 from integrations.models import SyncRun
+
+logger = logging.getLogger(__name__)
 
 STREAMS = ("members", "daily_usage", "usage_events", "spend", "analytics", "ai_code")
 # What each stream is called on pages, in messages and in the command's output.
@@ -61,6 +67,9 @@ class Progress:
         # the run no longer running (cancelled from outside, e.g. Cursor was disconnected).
         self.cancelled = threading.Event()
         self.cancelled_from_outside = False
+        # Set when a save found the database gone (a restart): the lanes stop, and the runner
+        # closes the run on a fresh connection once the database is back.
+        self.database_lost = False
 
     def __getitem__(self, stream: str) -> dict:
         return self.run.progress[stream]
@@ -100,7 +109,7 @@ class Progress:
             entry = self.run.progress[stream]
             entry["status"] = status
             entry["note"] = note
-            if status in (DONE, SKIPPED, UNAVAILABLE):
+            if status in (DONE, UNAVAILABLE):
                 entry["done"] = entry["total"]  # settled: counts as complete in the percentage
             self.save(force=True)
 
@@ -123,9 +132,17 @@ class Progress:
             self._saved_at = now
             # Only this column: status and window are written by the runner at fixed points.
             # Only while the run is running: a run someone cancelled is left as they left it.
-            updated = SyncRun.objects.filter(pk=self.run.pk, status=SyncRun.Status.RUNNING).update(
-                progress=self.run.progress
-            )
+            # Each save is also a heartbeat (heartbeat.py beats between saves).
+            try:
+                updated = SyncRun.objects.filter(pk=self.run.pk, status=SyncRun.Status.RUNNING).update(
+                    progress=self.run.progress, heartbeat_at=timezone.now()
+                )
+            except DatabaseError:
+                if not self.database_lost:
+                    logger.warning("cursor sync %s: the database went away; stopping the run", self.run.pk)
+                self.database_lost = True
+                self.cancelled.set()
+                return
             if not updated and not self.cancelled_from_outside:
                 self.cancelled_from_outside = True
                 self.cancelled.set()

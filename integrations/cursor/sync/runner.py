@@ -13,21 +13,24 @@ Fault rules (Cursor's status codes and limits: docs/cursor-api.md):
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import date
 
 from celery import current_app
-from django.db import transaction
+from django.db import DatabaseError, transaction
+from django.db import connection as db_connection
 from django.utils import timezone
 
 from analytics.models import Tool
 from analytics.services import refresh_after_sync
 from integrations.cursor.client import CursorClient
-from integrations.locks import org_sync_lock
+from integrations.locks import org_sync_lock, run_claim
 from integrations.models import AuditLogEntry, Connection, SyncRun
 
 from . import messages, windows
 from . import progress as p
+from .heartbeat import Heartbeat
 from .lanes import Lanes, RunFailed
 from .options import SyncOptions, configured_options
 from .streams import stream_totals
@@ -36,6 +39,12 @@ from .windows import sync_window
 logger = logging.getLogger(__name__)
 
 ENTERPRISE_STREAMS = ("analytics", "ai_code")
+# How long a run that lost its database keeps trying to record that, once it is back.
+DATABASE_RECOVERY_SECONDS = 60.0
+
+
+class DatabaseLost(Exception):
+    """The database went away mid-run (a restart): close the run once it is back."""
 
 
 def build_client(
@@ -59,25 +68,72 @@ def run_sync(
     """Run a queued (or interrupted) sync in the foreground and return the finished SyncRun.
 
     Raises SyncRun.DoesNotExist if the run is gone. A run that already finished is returned as
-    is (a redelivered task must not sync twice). If another sync of the organization holds the
-    lock, this run is closed as failed with "already running" and the connection is left alone.
+    is (a redelivered task must not sync twice). Every decision is taken under locks, on a
+    fresh read of the run: first the run's own claim (a second delivery of the same message
+    finds it taken and leaves the run alone), then the organization's lock (if another run of
+    the organization holds it, this run is closed as failed with "already running").
+    If the database goes away mid-run, the run is closed with a plain message on a fresh
+    connection once it is back, and the next run resumes.
     Without ``options`` the run uses ``configured_options()``: the defaults, unless the
     ``CURSOR_SYNC_OPTIONS`` setting holds others (the Celery task and ``sync_cursor`` pass none).
     """
     if options is None:
         options = configured_options()
-    run = SyncRun.objects.select_related("connection").get(pk=sync_run_id)
-    if not run.is_active:
-        return run
-    connection = run.connection
-    if connection is None:
-        return _close(run, SyncRun.Status.FAILED, messages.CONNECTION_REMOVED)
-    with org_sync_lock(run.organization_id) as acquired:
-        if not acquired:
-            if run.status == SyncRun.Status.RUNNING:
-                return run  # another worker is on this very run (a redelivered message)
-            return _close(run, SyncRun.Status.FAILED, messages.ALREADY_RUNNING)
-        return _Sync(run, connection, days=days, callback=progress, options=options).execute()
+    with run_claim(sync_run_id) as claimed:
+        run = SyncRun.objects.select_related("connection").get(pk=sync_run_id)
+        if not claimed:
+            logger.info("cursor sync %s: another delivery is working this run; leaving it", sync_run_id)
+            return run
+        if not run.is_active:
+            return run
+        connection = run.connection
+        if connection is None:
+            return _close(run, SyncRun.Status.FAILED, messages.CONNECTION_REMOVED)
+        with org_sync_lock(run.organization_id) as acquired:
+            run.refresh_from_db()  # decided under the lock: a cancel may have landed meanwhile
+            if not run.is_active:
+                return run
+            if not acquired:
+                return _close(run, SyncRun.Status.FAILED, messages.ALREADY_RUNNING)
+            sync = _Sync(run, connection, days=days, callback=progress, options=options)
+            try:
+                with Heartbeat(run.pk):
+                    return sync.execute()
+            except (DatabaseError, DatabaseLost):
+                logger.exception("cursor sync %s: the database went away mid-run", run.pk)
+                return _close_after_database_loss(run, connection.pk)
+
+
+def _close_after_database_loss(run: SyncRun, connection_id: int) -> SyncRun:
+    """Record a run the database dropped, on a fresh connection, waiting for the database to
+    come back for up to DATABASE_RECOVERY_SECONDS. Streams still pending or running are marked
+    skipped; the rows stored so far stay, and the next run resumes from the last finished one."""
+    deadline = time.monotonic() + DATABASE_RECOVERY_SECONDS
+    progress = run.progress or {}
+    for entry in progress.values():
+        if isinstance(entry, dict) and entry.get("status") in (p.PENDING, p.RUNNING):
+            entry["status"] = p.SKIPPED
+    while True:
+        db_connection.close()  # the old one is dead; the next query opens a new one
+        try:
+            now = timezone.now()
+            with transaction.atomic():
+                closed = SyncRun.objects.filter(pk=run.pk, status__in=SyncRun.ACTIVE_STATUSES).update(
+                    status=SyncRun.Status.FAILED,
+                    message=messages.DATABASE_LOST,
+                    finished_at=now,
+                    progress=progress,
+                )
+                if closed:  # else the run was taken over meanwhile: its successor owns the connection
+                    Connection.objects.filter(pk=connection_id, status=Connection.Status.SYNCING).update(
+                        status=Connection.Status.FAILING, last_error=messages.DATABASE_LOST, updated_at=now
+                    )
+            run.refresh_from_db()
+            return run
+        except DatabaseError:
+            if time.monotonic() >= deadline:
+                raise  # the heartbeat goes stale; recover_interrupted_syncs closes the run later
+            time.sleep(1.0)
 
 
 def _close(run: SyncRun, status: str, message: str) -> SyncRun:
@@ -134,6 +190,8 @@ class _Sync:
             incomplete = lanes.run()
         except RunFailed as exc:
             failure = exc
+        if self.progress.database_lost:
+            raise DatabaseLost
         if self.progress.cancelled_from_outside:
             # Cancelled mid-run (Cursor disconnected): the canceller owns the run's status,
             # the connection and whether history stays. Write nothing more.
@@ -169,6 +227,8 @@ class _Sync:
         )
         now = timezone.now()
         with transaction.atomic():
+            if not self._still_running():
+                return run
             conn = Connection.objects.select_for_update().get(pk=self.connection.pk)
             stream_status = dict(conn.stream_status or {})
             for stream in p.STREAMS:
@@ -188,6 +248,8 @@ class _Sync:
     def _fail(self, failure: RunFailed, skipped: int) -> SyncRun:
         now = timezone.now()
         with transaction.atomic():
+            if not self._still_running():
+                return self.run
             conn = Connection.objects.select_for_update().get(pk=self.connection.pk)
             if failure.key_rejected:
                 if self.status_before != Connection.Status.KEY_REJECTED:
@@ -205,8 +267,20 @@ class _Sync:
             self._finish(SyncRun.Status.FAILED, messages.failed(failure.message, skipped), now)
         return self.run
 
+    def _still_running(self) -> bool:
+        """Lock the run row and check nobody closed it meanwhile (a takeover after this worker
+        went silent, a disconnect): if someone did, they own the outcome and this run writes
+        nothing more."""
+        if SyncRun.objects.select_for_update().filter(pk=self.run.pk, status=SyncRun.Status.RUNNING).exists():
+            return True
+        logger.info("cursor sync %s: closed by someone else while finishing; leaving it", self.run.pk)
+        self.run.refresh_from_db()
+        return False
+
     def _finish(self, status: str, message: str, now) -> None:
         run = self.run
+        if self.progress.database_lost:
+            raise DatabaseLost
         if status == SyncRun.Status.FAILED:
             for entry in run.progress.values():
                 if entry["status"] in (p.PENDING, p.RUNNING):

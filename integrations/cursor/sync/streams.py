@@ -24,15 +24,18 @@ from analytics import services
 from analytics.services import BATCH_SIZE
 from integrations.cursor.client import ANALYTICS_TEAM_METRICS, MAX_WINDOW_DAYS, CursorClient, day_windows
 from integrations.cursor.errors import RateLimited, UpstreamError
+from integrations.cursor.http import WAIT_CURSOR_429
 
 from . import progress as p
 from .windows import days_between, revisable_from
 
 logger = logging.getLogger(__name__)
 
-# How many times one unit may hit Cursor's rate limit (after the client's own retries) before
-# the run gives up and leaves the rest to the next hourly sync.
-RATE_LIMIT_PATIENCE = 5
+# How long one unit may spend waiting on Cursor's 429s (the client's Retry-After waits and the
+# unit's own pauses between attempts) before the run gives up and leaves the rest to the next
+# sync. A budget of time, not of attempts: a storm of short Retry-After answers is waited out,
+# a refusal that lasts a quarter of an hour is not.
+RATE_LIMIT_BUDGET_SECONDS = 15 * 60.0
 DEFAULT_RATE_LIMIT_WAIT = 60.0  # Cursor's limits reset every minute
 
 # part -> the progress stream it reports to
@@ -100,6 +103,7 @@ class StreamRunner:
         self.skipped = 0  # records the client parsed but we could not attribute (no email, no day)
         self._stream: str | None = None
         self._unit_rows = 0
+        self._unit_rate_limited = 0.0  # seconds this unit has waited on Cursor's 429s
         self._client_factory = client_factory
         self._client: CursorClient | None = None
         self._directory: services.MemberDirectory | None = None
@@ -129,6 +133,8 @@ class StreamRunner:
         self.skipped += n
 
     def _on_wait(self, seconds: float, reason: str) -> None:
+        if reason == WAIT_CURSOR_429:
+            self._unit_rate_limited += seconds
         if self._stream is not None:
             self.progress.waiting(self._stream, seconds, reason)
 
@@ -141,19 +147,21 @@ class StreamRunner:
 
     def patiently(self, fn: Callable[[], int]) -> int:
         """Run one idempotent unit; if Cursor still rate-limits after the client's retries,
-        wait and run it again. A garbled 200 answer (invalid JSON) gets one more try too."""
+        wait as long as it asks (Retry-After) and run it again, within RATE_LIMIT_BUDGET_SECONDS
+        of waiting. A garbled 200 answer (invalid JSON) gets one more try too."""
         garbled_retry = True
-        for attempt in itertools.count(1):
+        self._unit_rate_limited = 0.0
+        while True:
             if self.cancelled.is_set():
                 raise Cancelled
             self._unit_rows = 0
             try:
                 return fn()
             except RateLimited as exc:
-                if attempt >= RATE_LIMIT_PATIENCE:
+                wait = max(1.0, exc.retry_after or DEFAULT_RATE_LIMIT_WAIT)
+                if self._unit_rate_limited + wait > RATE_LIMIT_BUDGET_SECONDS:
                     raise
-                wait = exc.retry_after or DEFAULT_RATE_LIMIT_WAIT
-                self._on_wait(wait, "rate limit")
+                self._on_wait(wait, WAIT_CURSOR_429)
                 self.sleep(wait)
             except UpstreamError as exc:
                 if not (garbled_retry and exc.status and 200 <= exc.status < 300):
@@ -162,7 +170,6 @@ class StreamRunner:
                 logger.warning("cursor sync: retrying a unit after a garbled answer from %s", exc.path)
             # The unit runs again from its start: do not count its rows twice.
             self.progress.add_rows(self._stream, -self._unit_rows)
-        raise AssertionError("unreachable")
 
     def _add_rows(self, n: int) -> None:
         self._unit_rows += n
