@@ -9,7 +9,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/koalr
 
 # The product code bandit reads. Not tests/ (asserts and fixed passwords by design), not
 # simulators/ and bench/ (test doubles and scripts whose seeded `random` is the point).
-BANDIT_PATHS := analytics api integrations koalr web people devtools
+BANDIT_PATHS := analytics api integrations koalr web people devtools alerts
 BANDIT = set -o pipefail; $(VENV)/bin/bandit -q -r $(BANDIT_PATHS) -x '*/migrations/*' 2>&1 \
 	| { grep -v "nosec encountered" || true; }
 

@@ -18,7 +18,7 @@ logger = logging.getLogger(__name__)
 def backoff(attempt: int) -> int:
     """Seconds before try `attempt + 1`: 30 s, 2 min, 8 min … with up to 20 % jitter."""
     base = 30 * 4 ** max(0, attempt - 1)
-    return int(base * (1 + random.random() * 0.2))
+    return int(base * (1 + random.random() * 0.2))  # nosec B311: retry jitter, not a secret
 
 
 # Retried with backoff: a Slack or webhook outage, a 429 or a timeout usually passes. A 4xx
