@@ -16,6 +16,7 @@ their sum (served from 2026-06-19 on, when GitHub added the field).
 
 from __future__ import annotations
 
+import json
 import math
 import random
 from dataclasses import dataclass
@@ -52,7 +53,7 @@ class UserDay:
     """One person's activity on one UTC day (only for days with activity)."""
 
     day: date
-    record: dict  # the per-user record without org/enterprise ids or report window
+    raw: bytes  # the per-user record as compact JSON, without org/enterprise ids or report window
     last_seconds: int  # seconds after midnight of their last activity (seat `last_activity_at`)
     editor: str  # seat `last_activity_editor`
     credits: dict  # model -> hundredths of an AI credit (billing in AI credits)
@@ -64,6 +65,10 @@ class UserDay:
     review_active: bool
     review_passive: bool
     prs: tuple  # (created, reviewed, merged, created_by_copilot, reviewed_by_copilot): aggregates only
+
+    @property
+    def record(self) -> dict:
+        return json.loads(self.raw)
 
 
 def _growth(ordinal: int) -> float:
@@ -280,7 +285,7 @@ def user_day(user: GitHubUser, day: date) -> UserDay | None:
     )
     return UserDay(
         day=day,
-        record=record,
+        raw=json.dumps(record, separators=(",", ":")).encode(),
         last_seconds=last_seconds,
         editor=editor,
         credits=credits if day >= AI_CREDITS_BILLING_FROM else {},

@@ -108,7 +108,7 @@ def user_id_for_email(email: str) -> int:
     return 10_000_000 + int.from_bytes(digest[:4], "big") % 80_000_000
 
 
-def make_user(user_id: int, login: str, name: str, *, email, cursor_email, anchor: date) -> GitHubUser:
+def make_user(user_id: int, login: str, name: str, *, email, cursor_email) -> GitHubUser:
     rng = random.Random(f"copilot-user:{user_id}")
     heavy = rng.random() < 0.07
     n_ides = 1 if rng.random() < 0.8 else 2
@@ -118,15 +118,6 @@ def make_user(user_id: int, login: str, name: str, *, email, cursor_email, ancho
         if pick not in ides:
             ides.append(pick)
     weights = tuple((m, max(1, int(w * rng.uniform(0.1, 2.2)))) for m, (w, _, _) in MODELS.items())
-    idle_from = None
-    never_active = False
-    history = None
-    r = rng.random()
-    if r < 0.05:
-        never_active = True
-    elif r < 0.14:
-        idle_from = anchor - timedelta(days=rng.randint(14, 60))
-        history = idle_from - timedelta(days=1)
     return GitHubUser(
         id=user_id,
         login=login,
@@ -147,9 +138,9 @@ def make_user(user_id: int, login: str, name: str, *, email, cursor_email, ancho
         code_review=rng.choice(("active", "passive", "none", "none")),
         phase=3 if heavy else rng.choice((0, 1, 1, 2, 2, 3)),
         work_start_hour=rng.choice((6.0, 7.0, 8.0, 9.0, 13.0, 15.0)),
-        idle_from=idle_from,
-        never_active=never_active,
-        history_last_active=history,
+        idle_from=None,
+        never_active=False,
+        history_last_active=None,
     )
 
 
@@ -199,7 +190,6 @@ def build_people(
                     member.name,
                     email=member.email if k in with_email else None,
                     cursor_email=member.email,
-                    anchor=anchor,
                 )
             )
     index = 0
@@ -218,9 +208,21 @@ def build_people(
                 f"{first.title()} {last.title()}",
                 email=email,
                 cursor_email=None,
-                anchor=anchor,
             )
         )
+    # Exactly ~5% never-used seats and ~9% idle for the last 14-60 days, picked from the roster's
+    # own draw so every organization of a few seats has some of each.
+    pick = random.Random(f"copilot-idle:{seed}:{seats}")
+    order = list(range(len(people)))
+    pick.shuffle(order)
+    n_never = max(1, round(seats * 0.05)) if seats >= 10 else 0
+    n_idle = max(1, round(seats * 0.09)) if seats >= 6 else 0
+    for i in order[:n_never]:
+        people[i].never_active = True
+    for i in order[n_never : n_never + n_idle]:
+        person = people[i]
+        person.idle_from = anchor - timedelta(days=pick.randint(14, 60))
+        person.history_last_active = person.idle_from - timedelta(days=1 + pick.randint(0, 3))
     return people
 
 

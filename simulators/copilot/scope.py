@@ -6,6 +6,7 @@ what the endpoints serve, so a test can compare a sync with them.
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import UTC, date, datetime, timedelta
 
@@ -81,6 +82,7 @@ class Scope:
         self.policy_disabled_status = 403
         self.request_log: list[tuple[float, str, int]] = []  # (monotonic, path, status)
         self._lock = threading.RLock()
+        self._files: dict[tuple, list[bytes]] = {}  # recent report files (bytes), bounded
 
     # -- time -------------------------------------------------------------------------------------
 
@@ -158,16 +160,25 @@ class Scope:
                     out.update(extra)
         return out
 
+    def user_lines(self, day: date, window: dict | None = None) -> list[bytes]:
+        """The `users-1-day` lines for `day` (JSON bytes, no newline), in seat order: each
+        person's record with this scope's ids (and the 28-day window) spliced in after `day`."""
+        ids = dumps({**self.ids(), **(window or {})})[1:-1]
+        lines = []
+        for _, ud in self.user_days(day):
+            cut = ud.raw.index(b'"day":"') + 18  # after '"day":"YYYY-MM-DD"'
+            lines.append(ud.raw[:cut] + b"," + ids + ud.raw[cut:])
+        if self.include_inactive_users and day >= self.first_day:
+            active = {user.id for user, _ in self.user_days(day)}
+            for user in self.people_on(day):
+                if user.id not in active:
+                    lines.append(dumps(self._with_ids(_inactive_record(user, day), window)))
+        return lines
+
     def user_records(self, day: date, window: dict | None = None) -> list[dict]:
         """The records of the `users-1-day` report for `day` (whether or not it is available yet),
         in seat order. Ground truth: exactly the lines the report's files hold."""
-        records = [self._with_ids(ud.record, window) for _, ud in self.user_days(day)]
-        if self.include_inactive_users:
-            active = {r["user_id"] for r in records}
-            for user in self.people_on(day):
-                if user.id not in active and day >= self.first_day:
-                    records.append(self._with_ids(_inactive_record(user, day), window))
-        return records
+        return [json.loads(line) for line in self.user_lines(day, window)]
 
     def user_metrics(self, login: str, day: date) -> dict | None:
         """One person's record for a day, or None if they have no line that day."""
@@ -176,8 +187,7 @@ class Scope:
                 return record
         return None
 
-    def users_28_day_records(self) -> list[dict]:
-        """The `users-28-day/latest` file: one record per user-day with a report in the window."""
+    def users_28_day_lines(self) -> list[bytes]:
         window = self.window_28()
         if window is None:
             return []
@@ -186,8 +196,12 @@ class Scope:
         out = []
         for day in daterange(start, end):
             if self.report_available(day):
-                out.extend(self.user_records(day, extra))
+                out.extend(self.user_lines(day, extra))
         return out
+
+    def users_28_day_records(self) -> list[dict]:
+        """The `users-28-day/latest` file: one record per user-day with a report in the window."""
+        return [json.loads(line) for line in self.users_28_day_lines()]
 
     def window_28(self) -> tuple[date, date] | None:
         end = self.latest_report_day
@@ -202,6 +216,7 @@ class Scope:
         month = _distinct(self, day, 28)
         record = {"day": day.isoformat(), **self.ids()}
         uds = [ud for _, ud in todays]
+        recs = [ud.record for ud in uds]
         record["daily_active_users"] = len(uds)
         record["weekly_active_users"] = len(week)
         record["monthly_active_users"] = len(month)
@@ -219,17 +234,17 @@ class Scope:
         if cli_users:
             record["daily_active_cli_users"] = cli_users
         for name in ACTIVITY_FIELDS:
-            record[name] = sum(ud.record[name] for ud in uds)
+            record[name] = sum(r[name] for r in recs)
         record["totals_by_ide"] = _merge(
-            uds, "totals_by_ide", ("ide",), drop=("last_known_ide_version", "last_known_plugin_version")
+            recs, "totals_by_ide", ("ide",), drop=("last_known_ide_version", "last_known_plugin_version")
         )
-        record["totals_by_feature"] = _merge(uds, "totals_by_feature", ("feature",))
+        record["totals_by_feature"] = _merge(recs, "totals_by_feature", ("feature",))
         record["totals_by_language_feature"] = _merge(
-            uds, "totals_by_language_feature", ("language", "feature")
+            recs, "totals_by_language_feature", ("language", "feature")
         )
-        record["totals_by_language_model"] = _merge(uds, "totals_by_language_model", ("language", "model"))
-        record["totals_by_model_feature"] = _merge(uds, "totals_by_model_feature", ("model", "feature"))
-        clis = [ud.record["totals_by_cli"] for ud in uds if "totals_by_cli" in ud.record]
+        record["totals_by_language_model"] = _merge(recs, "totals_by_language_model", ("language", "model"))
+        record["totals_by_model_feature"] = _merge(recs, "totals_by_model_feature", ("model", "feature"))
+        clis = [r["totals_by_cli"] for r in recs if "totals_by_cli" in r]
         if clis:
             out_tok = sum(c["token_usage"]["output_tokens_sum"] for c in clis)
             in_tok = sum(c["token_usage"]["prompt_tokens_sum"] for c in clis)
@@ -245,8 +260,8 @@ class Scope:
                 },
             }
         agents: dict[str, dict] = {}
-        for ud in uds:
-            for row in ud.record["totals_by_3rd_party_agent"]:
+        for rec in recs:
+            for row in rec["totals_by_3rd_party_agent"]:
                 entry = agents.setdefault(
                     row["agent_id"],
                     {
@@ -259,9 +274,9 @@ class Scope:
                 entry["user_initiated_interaction_count"] += row["user_initiated_interaction_count"]
                 entry["session_count"] += 1
         record["totals_by_3rd_party_agent"] = [agents[k] for k in sorted(agents)]
-        phases: dict[int, list[UserDay]] = {}
-        for ud in uds:
-            phases.setdefault(ud.record["ai_adoption_phase"]["phase_number"], []).append(ud)
+        phases: dict[int, list] = {}
+        for ud, rec in zip(uds, recs, strict=True):
+            phases.setdefault(rec["ai_adoption_phase"]["phase_number"], []).append((ud, rec))
         record["totals_by_ai_adoption_phase"] = [_phase_row(n, group) for n, group in sorted(phases.items())]
         created = sum(ud.prs[0] for ud in uds)
         merged = sum(ud.prs[2] for ud in uds)
@@ -341,9 +356,9 @@ class Scope:
     def report_file_lines(self, report: str, day: date | None) -> list[bytes]:
         """The lines of a report's content, before it is split into files."""
         if report == "users-1-day":
-            return [dumps(r) for r in self.user_records(day)]
+            return self.user_lines(day)
         if report == "users-28-day":
-            return [dumps(r) for r in self.users_28_day_records()]
+            return self.users_28_day_lines()
         if report == "user-teams-1-day":
             return [dumps(r) for r in self.user_team_records(day)]
         if report in ("organization-1-day", "enterprise-1-day"):
@@ -356,10 +371,27 @@ class Scope:
     def report_files(self, report: str, day: date | None) -> list[bytes]:
         """The files (bytes) a report's download links serve, in link order. NDJSON: one JSON
         document per line, each line ending in a newline. A report always has at least one file."""
-        lines = self.report_file_lines(report, day)
         per = max(1, self.lines_per_file)
+        key = (report, day, per, self.include_inactive_users, self.report_delay)
+        if day is None:  # a 28-day report: its content follows which days have reports
+            window = self.window_28()
+            key += (tuple(d for d in daterange(*window) if self.report_available(d)) if window else (),)
+        cached = self._files.get(key)
+        if cached is not None:
+            return cached
+        lines = self.report_file_lines(report, day)
         chunks = [lines[i : i + per] for i in range(0, len(lines), per)] or [[]]
-        return [b"".join(line + b"\n" for line in chunk) for chunk in chunks]
+        files = [b"".join(line + b"\n" for line in chunk) for chunk in chunks]
+        with self._lock:
+            if len(self._files) >= 64:
+                self._files.pop(next(iter(self._files)))
+            self._files[key] = files
+        return files
+
+    def warm(self) -> None:
+        """Generate every day of the data window now instead of on first request."""
+        for day in daterange(self.first_day, self.today):
+            self.user_days(day)
 
     # -- billing usage ----------------------------------------------------------------------------
 
@@ -472,10 +504,10 @@ def _distinct(scope: Scope, day: date, n: int) -> dict[int, dict]:
     return flags
 
 
-def _merge(uds: list[UserDay], key: str, by: tuple[str, ...], drop: tuple[str, ...] = ()) -> list[dict]:
+def _merge(recs: list[dict], key: str, by: tuple[str, ...], drop: tuple[str, ...] = ()) -> list[dict]:
     merged: dict[tuple, dict] = {}
-    for ud in uds:
-        for row in ud.record[key]:
+    for rec in recs:
+        for row in rec[key]:
             ident = tuple(row[k] for k in by)
             entry = merged.get(ident)
             if entry is None:
@@ -487,23 +519,23 @@ def _merge(uds: list[UserDay], key: str, by: tuple[str, ...], drop: tuple[str, .
     return [merged[k] for k in sorted(merged)]
 
 
-def _phase_row(number: int, group: list[UserDay]) -> dict:
+def _phase_row(number: int, group: list[tuple[UserDay, dict]]) -> dict:
     n = len(group)
 
     def avg(values):
         return round(sum(values) / n, 2)
 
     return {
-        "phase": group[0].record["ai_adoption_phase"]["phase"],
+        "phase": group[0][1]["ai_adoption_phase"]["phase"],
         "phase_number": number,
         "total_engaged_users": n,
-        "avg_user_initiated_interactions": avg(ud.record["user_initiated_interaction_count"] for ud in group),
-        "avg_code_generation_activities": avg(ud.record["code_generation_activity_count"] for ud in group),
-        "avg_code_acceptance_activities": avg(ud.record["code_acceptance_activity_count"] for ud in group),
-        "avg_loc_added": avg(ud.record["loc_added_sum"] for ud in group),
-        "avg_loc_deleted": avg(ud.record["loc_deleted_sum"] for ud in group),
-        "avg_pull_requests_reviewed": avg(ud.prs[1] for ud in group),
-        "avg_pull_requests_created": avg(ud.prs[0] for ud in group),
-        "avg_pull_requests_merged": avg(ud.prs[2] for ud in group),
+        "avg_user_initiated_interactions": avg(rec["user_initiated_interaction_count"] for _, rec in group),
+        "avg_code_generation_activities": avg(rec["code_generation_activity_count"] for _, rec in group),
+        "avg_code_acceptance_activities": avg(rec["code_acceptance_activity_count"] for _, rec in group),
+        "avg_loc_added": avg(rec["loc_added_sum"] for _, rec in group),
+        "avg_loc_deleted": avg(rec["loc_deleted_sum"] for _, rec in group),
+        "avg_pull_requests_reviewed": avg(ud.prs[1] for ud, _ in group),
+        "avg_pull_requests_created": avg(ud.prs[0] for ud, _ in group),
+        "avg_pull_requests_merged": avg(ud.prs[2] for ud, _ in group),
         "avg_pull_requests_median_minutes_to_merge": None,
     }

@@ -217,6 +217,8 @@ class CopilotSimulator:
             raise ValueError("seats must not be negative")
         members = getattr(cursor_team, "roster", cursor_team)
         domain = getattr(cursor_team, "domain", None)
+        if domain is None and members:
+            domain = members[0].email.rpartition("@")[2]  # the team's domain, from its roster
         people = build_people(
             seed,
             seats,
@@ -334,7 +336,8 @@ class CopilotSimulator:
         self.base_url = f"http://{host}:{self._api.server_address[1]}"
         self.download_url = f"http://{host}:{self._dl.server_address[1]}"
         for name, server in (("copilot-simulator", self._api), ("copilot-downloads", self._dl)):
-            thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
+            # A short poll interval: stopping (every test's teardown) takes milliseconds, not 0.5 s.
+            thread = threading.Thread(target=server.serve_forever, args=(0.05,), name=name, daemon=True)
             thread.start()
             self._threads.append(thread)
         return self.base_url
@@ -438,6 +441,17 @@ class CopilotSimulator:
         if token.kind == "classic":
             base["x-oauth-scopes"] = ", ".join(token.scopes)
 
+        # Requests in flight count from here: a slow answer holds its place (secondary limit).
+        with self._lock:
+            in_flight = self._in_flight.get(token.value, 0) + 1
+            self._in_flight[token.value] = in_flight
+        try:
+            return self._authorized(req, method, path, query, token, in_flight, request_id, send)
+        finally:
+            with self._lock:
+                self._in_flight[token.value] -= 1
+
+    def _authorized(self, req, method, path, query, token, in_flight, request_id, send) -> None:
         found = api.match(path) if method == "GET" else None
         if found is None:
             _, rl = self._primary_headers(token.value, count=True)
@@ -479,46 +493,39 @@ class CopilotSimulator:
         if over:
             message = f"API rate limit exceeded for user ID {token.user_id}."
             return send(self.primary_limit_status, error_body(self.primary_limit_status, message), rl, token)
-        with self._lock:
-            in_flight = self._in_flight.get(token.value, 0) + 1
-            self._in_flight[token.value] = in_flight
+        wait = self._secondary_wait(token.value, route.name)
+        if wait is None and self.rate_limits and in_flight > self.max_concurrent:
+            wait = 1
+        if wait is not None:
+            message = SECONDARY_MESSAGE.format(request_id=request_id)
+            return send(403, error_body(403, message), {**rl, "retry-after": str(wait)}, token)
+        denial = token.denial(route.family)
+        if denial is not None:
+            return send(403, error_body(403, denial[0]), {**rl, **denial[1]}, token)
+        if route.metrics and not scope.metrics_policy_enabled:
+            status = scope.policy_disabled_status
+            return send(status, error_body(status, POLICY_MESSAGE[scope.kind]), rl, token)
         try:
-            wait = self._secondary_wait(token.value, route.name)
-            if wait is None and self.rate_limits and in_flight > self.max_concurrent:
-                wait = 1
-            if wait is not None:
-                message = SECONDARY_MESSAGE.format(request_id=request_id)
-                return send(403, error_body(403, message), {**rl, "retry-after": str(wait)}, token)
-            denial = token.denial(route.family)
-            if denial is not None:
-                return send(403, error_body(403, denial[0]), {**rl, **denial[1]}, token)
-            if route.metrics and not scope.metrics_policy_enabled:
-                status = scope.policy_disabled_status
-                return send(status, error_body(status, POLICY_MESSAGE[scope.kind]), rl, token)
-            try:
-                reply = route.handler(self, scope, route, query, path=path, token=token)
-            except ApiError as exc:
-                return send(
-                    exc.status, error_body(exc.status, exc.message, exc.extra), {**rl, **exc.headers}, token
-                )
-            except Exception:  # a simulator bug must look like GitHub's 500, not hang the client
-                import traceback
+            reply = route.handler(self, scope, route, query, path=path, token=token)
+        except ApiError as exc:
+            return send(
+                exc.status, error_body(exc.status, exc.message, exc.extra), {**rl, **exc.headers}, token
+            )
+        except Exception:  # a simulator bug must look like GitHub's 500, not hang the client
+            import traceback
 
-                traceback.print_exc()
-                return send(500, error_body(500), rl, token)
-            body = reply.body()
-            if reply.status == 200:
-                bad = self.faults.take_body_fault(path) or (
-                    scope is not None and scope.faults.take_body_fault(path)
-                )
-                if bad:
-                    body = body[: max(1, len(body) // 2)]
-            if scope is not None:
-                scope.request_log.append((time.monotonic(), path, reply.status))
-            return send(reply.status, body, {**rl, **reply.headers}, token)
-        finally:
-            with self._lock:
-                self._in_flight[token.value] -= 1
+            traceback.print_exc()
+            return send(500, error_body(500), rl, token)
+        body = reply.body()
+        if reply.status == 200:
+            bad = self.faults.take_body_fault(path) or (
+                scope is not None and scope.faults.take_body_fault(path)
+            )
+            if bad:
+                body = body[: max(1, len(body) // 2)]
+        if scope is not None:
+            scope.request_log.append((time.monotonic(), path, reply.status))
+        return send(reply.status, body, {**rl, **reply.headers}, token)
 
     # -- downloads --------------------------------------------------------------------------------
 
