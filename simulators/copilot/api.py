@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import urlencode
 
+from .scope import BILLING_MONTHS
 from .util import ApiError, dumps
 
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -160,7 +161,7 @@ def billing_usage(sim, scope, route: Route, query: dict, **ctx) -> Reply:
         except ValueError:
             raise ApiError(400, f"Invalid day: {day}") from None
     months_back = (today.year - year) * 12 + today.month - month
-    if months_back >= 24 or months_back < 0:
+    if months_back >= BILLING_MONTHS or months_back < 0:
         raise ApiError(400, "Usage data is only available for the past 24 months")
     user, model, product = query.get("user") or None, query.get("model") or None, query.get("product") or None
     kind = "ai_credit" if route.name.endswith("ai_credit") else "premium_request"

@@ -81,8 +81,8 @@ def seat_row(org, seat) -> dict:
     row = {
         "created_at": iso_z(seat.created_at),
         "updated_at": iso_z(seat.created_at),
-        "pending_cancellation_date": org.pending_cancellation_date().isoformat()
-        if seat.pending_cancellation
+        "pending_cancellation_date": seat.pending_cancellation_date.isoformat()
+        if seat.pending_cancellation_date
         else None,
         "last_activity_at": iso_z(last[0]) if last else None,
         "last_activity_editor": last[1] if last else None,

@@ -49,23 +49,47 @@ class SimOrg(Scope):
         }
         self.billing_consolidated = False  # True: org billing paths answer 404 (billed by the enterprise)
 
+    @property
+    def metrics_allowed(self) -> bool:
+        """An enterprise's policy governs its organizations ("Enabled everywhere")."""
+        enterprise = self.enterprise
+        return self.metrics_policy_enabled and (enterprise is None or enterprise.metrics_policy_enabled)
+
     def ids(self) -> dict:
         ids = {"enterprise_id": str(self.enterprise_id)} if self.enterprise_id is not None else {}
         ids["organization_id"] = str(self.id)
         return ids
 
     def team_seats(self, day: date):
-        return [(self, s) for s in self.seats if s.created_at.date() <= day]
+        return [(self, s) for s in self.seats if s.active_on(day)]
 
     def seat(self, login: str) -> Seat | None:
         return self._seat_by_login.get(login.lower())
 
+    @property
+    def current_seats(self) -> list[Seat]:
+        """Seats the seat API lists now: granted by `now`, not ended (cancelled or unassigned)."""
+        return [
+            s
+            for s in self.seats
+            if s.created_at <= self._now and (s.ends_on is None or self._now < midnight(s.ends_on))
+        ]
+
+    def unassign(self, login: str, on: date | None = None) -> None:
+        """Take the seat away: gone from the seat list from `on` (default today), and no activity
+        from that day on. Past reports keep the person."""
+        seat = self.seat(login)
+        if seat is None:
+            raise KeyError(login)
+        seat.removed_on = on or self.today
+        self._files.clear()
+
     def seated(self, user: GitHubUser, day: date) -> bool:
         seat = self._seat_by_login.get(user.login.lower())
-        return seat is not None and seat.user.id == user.id and seat.created_at.date() <= day
+        return seat is not None and seat.user.id == user.id and seat.active_on(day)
 
     def people_on(self, day: date) -> list[GitHubUser]:
-        return [s.user for s in self.seats if s.created_at.date() <= day]
+        return [s.user for s in self.seats if s.active_on(day)]
 
     def billing_people(self) -> list[GitHubUser]:
         return [s.user for s in self.seats]
@@ -92,30 +116,27 @@ class SimOrg(Scope):
             return moment, f"{user.ides[0]}/{user.ide_versions[user.ides[0]]}/copilot/1.300.0"
         return None
 
-    def pending_cancellation_date(self) -> date:
-        """Seats pending cancellation end at the start of the next billing cycle (the 1st)."""
-        return (self.today.replace(day=1) + timedelta(days=32)).replace(day=1)
-
     def seat_rows(self) -> list[dict]:
         """`/orgs/{org}/copilot/billing/seats` items, all pages, in order."""
-        return [seat_row(self, seat) for seat in self.seats]
+        return [seat_row(self, seat) for seat in self.current_seats]
 
     def seat_breakdown(self) -> dict:
         cycle_start = midnight(self.today.replace(day=1))
         active = 0
         added = 0
-        for seat in self.seats:
+        seats = self.current_seats
+        for seat in seats:
             last = self.last_activity(seat.user)
             if last is not None and last[0] >= cycle_start:
                 active += 1
             if seat.created_at >= cycle_start:
                 added += 1
-        total = len(self.seats)
+        total = len(seats)
         return {
             "total": total,
             "added_this_cycle": added,
             "pending_invitation": 0,
-            "pending_cancellation": sum(1 for s in self.seats if s.pending_cancellation),
+            "pending_cancellation": sum(1 for s in seats if s.pending_cancellation_date),
             "active_this_cycle": active,
             "inactive_this_cycle": total - active,
         }
@@ -144,20 +165,26 @@ class SimEnterprise(Scope):
     def ids(self) -> dict:
         return {"enterprise_id": str(self.id)}
 
-    def _people(self) -> list[tuple[GitHubUser, datetime]]:
-        seen: dict[int, tuple[GitHubUser, datetime]] = {}
+    @property
+    def now(self) -> datetime:
+        return self._now
+
+    @now.setter
+    def now(self, value: datetime) -> None:
+        """Moves the enterprise's clock and its organizations' together."""
+        Scope.now.fset(self, value)
         for org in self.orgs:
-            for seat in org.seats:
-                known = seen.get(seat.user.id)
-                if known is None or seat.created_at < known[1]:
-                    seen[seat.user.id] = (
-                        seat.user,
-                        seat.created_at if known is None else min(seat.created_at, known[1]),
-                    )
+            org.now = value
+
+    @staticmethod
+    def _dedupe(users) -> list[GitHubUser]:
+        seen: dict[int, GitHubUser] = {}
+        for user in users:
+            seen.setdefault(user.id, user)
         return list(seen.values())
 
     def people_on(self, day: date) -> list[GitHubUser]:
-        return [u for u, created in self._people() if created.date() <= day]
+        return self._dedupe(u for org in self.orgs for u in org.people_on(day))
 
     def team_seats(self, day: date):
         return [pair for org in self.orgs for pair in org.team_seats(day)]
@@ -166,7 +193,7 @@ class SimEnterprise(Scope):
         return any(o.seated(user, day) for o in self.orgs)
 
     def billing_people(self) -> list[GitHubUser]:
-        return [u for u, _ in self._people()]
+        return self._dedupe(seat.user for org in self.orgs for seat in org.seats)
 
     def billing_plan(self, user: GitHubUser) -> str:
         for org in self.orgs:
@@ -176,8 +203,8 @@ class SimEnterprise(Scope):
 
     def seat_rows(self) -> list[dict]:
         """`/enterprises/{e}/copilot/billing/seats` items: one per granting organization."""
-        return [seat_row(org, seat) for org in self.orgs for seat in org.seats]
+        return [seat_row(org, seat) for org in self.orgs for seat in org.current_seats]
 
     @property
     def total_seats(self) -> int:
-        return len(self._people())
+        return len({seat.user.id for org in self.orgs for seat in org.current_seats})

@@ -87,8 +87,19 @@ class Seat:
     created_at: datetime
     plan_type: str | None  # business / enterprise / None (field omitted)
     assigning_team: str | None  # team slug or None
-    pending_cancellation: bool
+    pending_cancellation_date: date | None  # the seat ends on this day (start of next cycle)
     teams: tuple[str, ...] = field(default_factory=tuple)
+    removed_on: date | None = None  # unassigned: gone from this day on
+
+    @property
+    def ends_on(self) -> date | None:
+        ends = [d for d in (self.pending_cancellation_date, self.removed_on) if d is not None]
+        return min(ends) if ends else None
+
+    def active_on(self, day: date) -> bool:
+        """The person holds the seat on `day` (can have activity that day)."""
+        end = self.ends_on
+        return self.created_at.date() <= day and (end is None or day < end)
 
 
 def _login_for(first: str, last: str, rng: random.Random) -> str:
@@ -234,6 +245,11 @@ def cursor_members(seed: int, seats: int, now: datetime, days: int):
 
 def build_seats(org_seed: int, people: list[GitHubUser], anchor: date, default_plan: str) -> list[Seat]:
     seats = []
+    next_month = (anchor.replace(day=1) + timedelta(days=32)).replace(day=1)
+    # About 5% of seats (at least one from 10 seats) are pending cancellation at the next cycle.
+    order = list(range(len(people)))
+    random.Random(f"copilot-cancel:{org_seed}:{len(people)}").shuffle(order)
+    cancelled = set(order[: max(1, round(len(people) * 0.05))] if len(people) >= 10 else ())
     for user in people:
         rng = random.Random(f"copilot-seat:{org_seed}:{user.id}")
         created = anchor - timedelta(days=rng.randint(20, 600), seconds=rng.randint(0, 86_399))
@@ -253,7 +269,7 @@ def build_seats(org_seed: int, people: list[GitHubUser], anchor: date, default_p
                 ),
                 plan_type=plan,
                 assigning_team=team,
-                pending_cancellation=rng.random() < 0.05,
+                pending_cancellation_date=next_month if len(seats) in cancelled else None,
                 teams=teams,
             )
         )

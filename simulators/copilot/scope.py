@@ -84,6 +84,11 @@ class Scope:
         self._lock = threading.RLock()
         self._files: dict[tuple, list[bytes]] = {}  # recent report files (bytes), bounded
 
+    @property
+    def metrics_allowed(self) -> bool:
+        """The "Copilot usage metrics" policy lets the metrics endpoints answer."""
+        return self.metrics_policy_enabled
+
     # -- time -------------------------------------------------------------------------------------
 
     @property

@@ -212,7 +212,8 @@ class CopilotSimulator:
         `simulators.copilot.cursor_members(seed, seats, now, days)`): `overlap` of its listed
         members hold Copilot seats (first in seat order), `shared_emails` of those show the same
         email on their seat. `org.token` is a classic token seeing only this organization."""
-        now = now if now is not None else self.clock()
+        if now is None:
+            now = enterprise.now if enterprise is not None else self.clock()
         if seats < 0:
             raise ValueError("seats must not be negative")
         members = getattr(cursor_team, "roster", cursor_team)
@@ -502,7 +503,7 @@ class CopilotSimulator:
         denial = token.denial(route.family)
         if denial is not None:
             return send(403, error_body(403, denial[0]), {**rl, **denial[1]}, token)
-        if route.metrics and not scope.metrics_policy_enabled:
+        if route.metrics and not scope.metrics_allowed:
             status = scope.policy_disabled_status
             return send(status, error_body(status, POLICY_MESSAGE[scope.kind]), rl, token)
         try:

@@ -127,6 +127,19 @@ def test_the_metrics_policy_off_is_403_on_metrics_only(copilot_sim, org, client)
     assert client.get(USERS, params=day_params(org)).status_code == 422
 
 
+def test_an_enterprise_policy_off_closes_its_organizations_metrics(copilot_sim):
+    ent = copilot_sim.add_enterprise("corp", days=10)
+    org = copilot_sim.add_org("corp-a", seats=5, days=10, enterprise=ent)
+    ent.metrics_policy_enabled = False
+    with github(copilot_sim, copilot_sim.token) as client:
+        day = {"day": org.latest_report_day.isoformat()}
+        assert client.get("/orgs/corp-a/copilot/metrics/reports/users-1-day", params=day).status_code == 403
+        response = client.get("/enterprises/corp/copilot/metrics/reports/users-1-day", params=day)
+        assert response.status_code == 403
+        assert "disabled for this enterprise" in response.json()["message"]
+        assert client.get("/enterprises/corp/copilot/billing/seats").status_code == 200
+
+
 def test_scope_is_checked_before_the_policy(copilot_sim, org):
     org.metrics_policy_enabled = False
     token = copilot_sim.add_token(scopes=("repo",), orgs={"acme"}).value

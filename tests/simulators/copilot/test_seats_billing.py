@@ -26,6 +26,10 @@ SEAT_KEYS = {
 LINK = re.compile(r'<([^>]+)>; rel="(\w+)"')
 
 
+def first_of_next_month(day: date) -> date:
+    return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+
+
 def links(response) -> dict:
     return {rel: url for url, rel in LINK.findall(response.headers.get("link", ""))}
 
@@ -95,7 +99,7 @@ def test_a_seat_has_exactly_githubs_fields_and_honest_activity(org, sim_now):
             idle += 1
         if row["pending_cancellation_date"] is not None:
             pending += 1
-            assert row["pending_cancellation_date"] == org.pending_cancellation_date().isoformat()
+            assert row["pending_cancellation_date"] == first_of_next_month(sim_now.date()).isoformat()
     assert never >= 1 and idle >= 1 and pending >= 1
     emails = [r["assignee"].get("email") for r in rows]
     assert any(emails) and not all(emails)
@@ -233,11 +237,10 @@ def test_consolidated_billing_answers_404_and_the_enterprise_twin_answers(copilo
     "sim_now", CALENDAR_EDGES, ids=[m.strftime("%Y-%m-%dT%H:%M") for m in CALENDAR_EDGES]
 )
 def test_billing_months_and_cancellations_at_calendar_edges(copilot_sim, sim_now):
-    org = copilot_sim.add_org("edge", seats=10, days=70, seed=3)
+    org = copilot_sim.add_org("edge", seats=40, days=70, seed=3)
     today = sim_now.date()
-    assert org.pending_cancellation_date() == (
-        date(today.year + (today.month == 12), today.month % 12 + 1, 1)
-    )
+    pending = {row["pending_cancellation_date"] for row in org.seat_rows()} - {None}
+    assert pending == {first_of_next_month(today).isoformat()}
     kind = "ai_credit" if today >= date(2026, 6, 1) else "premium_request"
     last_month = today.replace(day=1) - timedelta(days=1)
     with github(copilot_sim, org.token) as client:
@@ -257,3 +260,29 @@ def test_billing_months_and_cancellations_at_calendar_edges(copilot_sim, sim_now
     assert this_month["timePeriod"] == {"year": today.year, "month": today.month}
     if today.day == 1:
         assert this_month["usageItems"] == []  # complete days only: nothing yet this month
+
+
+def test_a_cancelled_seat_disappears_on_its_date_and_its_activity_stops(org, client):
+    cancelled = next(s for s in org.seats if s.pending_cancellation_date)
+    login = cancelled.user.login
+    assert login in {r["assignee"]["login"] for r in org.seat_rows()}
+    org.now = datetime.combine(
+        cancelled.pending_cancellation_date, datetime.min.time(), tzinfo=UTC
+    ) + timedelta(hours=1)
+    rows = client.get("/orgs/acme/copilot/billing/seats", params={"per_page": 100}).json()
+    assert login not in {r["assignee"]["login"] for r in rows["seats"]}
+    assert rows["total_seats"] == len(org.seat_rows()) < 40
+    assert org.user_metrics(login, cancelled.pending_cancellation_date) is None
+
+
+def test_unassigning_a_seat_keeps_the_past_reports(org, client):
+    day = [d for d in org.report_days() if d.weekday() < 5][-1]
+    person = org.user_records(day)[0]["user_login"]
+    org.unassign(person)
+    listed = client.get("/orgs/acme/copilot/billing/seats", params={"per_page": 100}).json()
+    assert person not in {r["assignee"]["login"] for r in listed["seats"]}
+    assert listed["total_seats"] == 39
+    assert org.user_metrics(person, day) is not None  # history stays
+    assert org.user_metrics(person, org.today) is None
+    with pytest.raises(KeyError):
+        org.unassign("nobody")
