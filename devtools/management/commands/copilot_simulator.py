@@ -2,7 +2,7 @@
 
     python manage.py copilot_simulator --port 8766 --org acme --seats 30 --days 60 --seed 1
         [--plan business|enterprise] [--enterprise SLUG] [--host 127.0.0.1] [--download-port 0]
-        [--token ghp_…] [--cursor-seed 1 --cursor-seats 50 --cursor-days 60] [--no-rate-limits]
+        [--token ghp_…] [--cursor-seed 1 --cursor-seats 50 --cursor-days 60] [--no-rate-limits] [--no-warm]
         [--now 2026-11-18T15:30Z]
 
 Prints the API URL and a ready token, then serves until SIGINT/SIGTERM. With --cursor-seed, the
@@ -40,6 +40,11 @@ class Command(BaseCommand):
         parser.add_argument("--cursor-seats", type=int, default=50)
         parser.add_argument("--cursor-days", type=int, default=60)
         parser.add_argument("--no-rate-limits", action="store_true")
+        parser.add_argument(
+            "--no-warm",
+            action="store_true",
+            help="Generate days on first request instead of in the background.",
+        )
         parser.add_argument(
             "--now",
             type=aware_datetime,
@@ -94,6 +99,10 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGINT, request_stop)
         signal.signal(signal.SIGTERM, request_stop)
+
+        if not options["no_warm"]:
+            # Pre-generate every day so the first backfill is as fast as later syncs.
+            threading.Thread(target=org.warm, name="copilot-simulator-warm", daemon=True).start()
 
         self.stdout.write(f"Copilot simulator listening on {base_url}")
         self.stdout.write(f"Token: {token or sim.token}")

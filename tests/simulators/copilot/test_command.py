@@ -67,3 +67,33 @@ def test_command_rejects_a_malformed_token_or_now():
         result = subprocess.run(args, cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=30)
         assert result.returncode != 0
         assert message in result.stderr
+
+
+def test_command_exists_only_with_debug_or_the_dev_flag():
+    production = {
+        "DEBUG": "0",
+        "SECRET_KEY": "dev-commands-test-secret-key-0123456789abcdef",
+        "FIELD_ENCRYPTION_KEYS": "uX2zkBtTmH73IDWwR4Ksws7Goo41OClAEbgzz6L5iws=",
+    }
+    inherited = (
+        "DJANGO_SETTINGS_MODULE",
+        "DEBUG",
+        "KOALR_DEV_COMMANDS",
+        "TESTING",
+        "DATABASE_URL",
+        "REDIS_URL",
+    )
+    base = {k: v for k, v in os.environ.items() if k not in inherited} | {
+        "DJANGO_SETTINGS_MODULE": "koalr.settings"
+    }
+    for extra, installed in (({}, False), ({"KOALR_DEV_COMMANDS": "1"}, True)):
+        result = subprocess.run(
+            [sys.executable, "manage.py", "help", "--commands"],
+            cwd=ROOT,
+            env=base | production | extra,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+        assert ("copilot_simulator" in result.stdout.split()) is installed

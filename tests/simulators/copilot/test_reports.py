@@ -78,7 +78,7 @@ def test_every_record_is_consistent_with_its_breakdowns(org):
             assert set(record["ai_adoption_phase"]) == {"phase_number", "phase", "version"}
             for row in record["totals_by_ide"]:
                 assert set(row["last_known_ide_version"]) == {"ide_version", "sampled_at"}
-            assert "ai_credits_used" in record  # days after 2026-06-19
+            assert ("ai_credits_used" in record) == (day >= date(2026, 6, 19))
             seen_cli += record["used_cli"]
             seen_models += len(record["totals_by_model_feature"])
     assert seen_cli and seen_models

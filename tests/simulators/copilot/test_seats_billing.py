@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from simulators.copilot.scope import INCLUDED_CREDITS_HUNDREDTHS
+from simulators.copilot.scope import INCLUDED_CREDITS_HUNDREDTHS, INCLUDED_PREMIUM_REQUESTS
 
 from .helpers import CALENDAR_EDGES, github
 
@@ -143,63 +143,106 @@ def usage(client, kind="ai_credit", **params):
     return response.json()
 
 
+def billing_period(org) -> tuple[str, int, int]:
+    """(kind, year, month) of the newest complete day: AI credits from June 2026, premium
+    requests before (billing covers complete days, so on the 1st it is the previous month)."""
+    yesterday = org.today - timedelta(days=1)
+    return (
+        ("ai_credit" if yesterday >= date(2026, 6, 1) else "premium_request"),
+        yesterday.year,
+        yesterday.month,
+    )
+
+
+def quantity(item, kind) -> int:
+    """Integer units: hundredths of a credit, or requests."""
+    return round(item["grossQuantity"] * 100) if kind == "ai_credit" else item["grossQuantity"]
+
+
 def test_per_user_billing_calls_add_up_to_the_organization(org, client):
-    month = org.today.month
-    whole = usage(client, month=month)
-    assert whole["timePeriod"] == {"year": org.today.year, "month": month}
+    kind, year, month = billing_period(org)
+    whole = usage(client, kind, year=year, month=month)
+    assert whole["timePeriod"] == {"year": year, "month": month}
     assert whole["organization"] == "acme"
-    assert whole["usageItems"] == org.usage_items("ai_credit", org.today.year, month)
+    assert whole["usageItems"] == org.usage_items(kind, year, month)
+    assert whole["usageItems"], "a month with complete days has usage"
     totals: dict[str, int] = {}
     for seat in org.seats:
-        body = usage(client, month=month, user=seat.user.login)
+        body = usage(client, kind, year=year, month=month, user=seat.user.login)
         assert body["user"] == seat.user.login
         for item in body["usageItems"]:
             assert "date" not in item and "username" not in item
-            totals[item["model"]] = totals.get(item["model"], 0) + round(item["grossQuantity"] * 100)
-    assert totals == {i["model"]: round(i["grossQuantity"] * 100) for i in whole["usageItems"]}
+            totals[item["model"]] = totals.get(item["model"], 0) + quantity(item, kind)
+    assert totals == {i["model"]: quantity(i, kind) for i in whole["usageItems"]}
+    sku, unit, price = {
+        "ai_credit": ("Copilot AI Credits", "credits", 0.01),
+        "premium_request": ("Copilot Premium Request", "requests", 0.04),
+    }[kind]
     for item in whole["usageItems"]:
-        assert (
-            item["sku"] == "Copilot AI Credits"
-            and item["unitType"] == "credits"
-            and item["pricePerUnit"] == 0.01
-        )
+        assert (item["sku"], item["unitType"], item["pricePerUnit"]) == (sku, unit, price)
         assert round(item["discountQuantity"] + item["netQuantity"], 2) == item["grossQuantity"]
-        assert item["grossAmount"] == pytest.approx(item["grossQuantity"] * 0.01, abs=1e-4)
+        assert item["grossAmount"] == pytest.approx(item["grossQuantity"] * price, abs=1e-4)
+        assert item["netAmount"] == pytest.approx(item["netQuantity"] * price, abs=1e-4)
 
 
-def test_one_day_of_billing_equals_the_ai_credits_in_that_days_records(org, client):
-    day = org.report_days()[-3]
+def test_one_day_of_billing_equals_the_ai_credits_in_that_days_records(copilot_sim):
+    # About the AI-credit era (records carry ai_credits_used from 2026-06-19): a fixed moment.
+    org = copilot_sim.add_org("acme", seats=30, days=20, now=datetime(2026, 11, 18, 15, 30, tzinfo=UTC))
+    day = date(2026, 11, 12)
     records = org.user_records(day)
-    billed = sum(
-        round(i["grossQuantity"] * 100)
-        for i in usage(client, year=day.year, month=day.month, day=day.day)["usageItems"]
-    )
-    assert billed == sum(round(r["ai_credits_used"] * 100) for r in records) > 0
-    one = records[0]
-    mine = usage(client, year=day.year, month=day.month, day=day.day, user=one["user_login"])["usageItems"]
-    assert sum(round(i["grossQuantity"] * 100) for i in mine) == round(one["ai_credits_used"] * 100)
+    with github(copilot_sim, org.token) as client:
+        items = usage(client, year=day.year, month=day.month, day=day.day)["usageItems"]
+        assert (
+            sum(quantity(i, "ai_credit") for i in items)
+            == sum(round(r["ai_credits_used"] * 100) for r in records)
+            > 0
+        )
+        one = records[0]
+        mine = usage(client, year=day.year, month=day.month, day=day.day, user=one["user_login"])[
+            "usageItems"
+        ]
+    assert sum(quantity(i, "ai_credit") for i in mine) == round(one["ai_credits_used"] * 100)
 
 
 def test_the_included_allowance_is_used_up_per_person_and_month(org, client):
-    login = max(org.seats, key=lambda s: s.user.level).user.login
-    items = usage(client, month=org.today.month, user=login)["usageItems"]
-    discount = sum(round(i["discountQuantity"] * 100) for i in items)
-    gross = sum(round(i["grossQuantity"] * 100) for i in items)
-    assert discount == min(gross, INCLUDED_CREDITS_HUNDREDTHS["business"])
+    kind, year, month = billing_period(org)
+    allowance = (INCLUDED_CREDITS_HUNDREDTHS if kind == "ai_credit" else INCLUDED_PREMIUM_REQUESTS)[
+        "business"
+    ]
+    checked = 0
+    for seat in sorted(org.seats, key=lambda s: -s.user.level)[:5]:
+        if seat.plan_type not in (None, "business", "unknown"):
+            continue
+        items = usage(client, kind, year=year, month=month, user=seat.user.login)["usageItems"]
+        gross = sum(quantity(i, kind) for i in items)
+        discount = sum(
+            round(i["discountQuantity"] * 100) if kind == "ai_credit" else i["discountQuantity"]
+            for i in items
+        )
+        assert discount == min(gross, allowance)
+        checked += gross > 0
+    assert checked
 
 
 def test_filters_and_bad_periods(org, client):
-    month = org.today.month
-    models = [i["model"] for i in usage(client, month=month)["usageItems"]]
+    kind, year, month = billing_period(org)
+    models = [i["model"] for i in usage(client, kind, year=year, month=month)["usageItems"]]
     assert models and all(m[0].isupper() for m in models)  # display names, e.g. "Claude Sonnet 4.6"
-    only = usage(client, month=month, model=models[0].lower())
+    only = usage(client, kind, year=year, month=month, model=models[0].lower())
     assert [i["model"] for i in only["usageItems"]] == [models[0]] and only["model"] == models[0].lower()
-    assert usage(client, month=month, product="Actions")["usageItems"] == []
-    assert usage(client, month=month, user="nobody-here")["usageItems"] == []
-    for params in ({"month": 13}, {"year": "x"}, {"month": month, "day": 32}, {"year": org.today.year - 3}):
+    assert usage(client, kind, year=year, month=month, product="Actions")["usageItems"] == []
+    assert usage(client, kind, year=year, month=month, user="nobody-here")["usageItems"] == []
+    today = org.today
+    for params in ({"month": 13}, {"year": "x"}, {"month": today.month, "day": 32}, {"year": today.year - 3}):
         response = client.get("/organizations/acme/settings/billing/ai_credit/usage", params=params)
         assert response.status_code == 400, params
         assert response.json()["status"] == "400"
+    future = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+    response = client.get(
+        "/organizations/acme/settings/billing/ai_credit/usage",
+        params={"year": future.year, "month": future.month},
+    )
+    assert response.status_code == 400
 
 
 def test_premium_requests_before_june_2026_and_ai_credits_after(copilot_sim):
