@@ -132,6 +132,7 @@ class CopilotSimulator:
         self._by_id: dict[tuple[str, int], object] = {}
         self._tokens: dict[str, SimToken] = {}
         self._cache = _DayCache()
+        self._people: dict[int, object] = {}  # GitHub id -> GitHubUser, first seat wins
         self._lock = threading.Lock()
         self._primary: dict[str, list] = {}  # token -> [window start, used]
         self._secondary: dict[tuple, deque] = {}
@@ -257,10 +258,7 @@ class CopilotSimulator:
     def _cache_person(self, person):
         """The first organization to seat a person fixes their behaviour; later ones share it."""
         with self._lock:
-            known = getattr(self, "_people", None)
-            if known is None:
-                known = self._people = {}
-            return known.setdefault(person.id, person)
+            return self._people.setdefault(person.id, person)
 
     def add_enterprise(
         self,
