@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .directory import views as directory
 
 app_name = "analytics"
 
@@ -13,4 +14,19 @@ urlpatterns = [
     path("spend/export.csv", views.spend_csv, name="spend_csv"),
     path("spend/seat-price/", views.seat_price, name="seat_price"),
     path("sync-status.json", views.sync_status, name="sync_status"),
+    # People and teams (web/directory/)
+    path("people/", directory.people_list, name="people"),
+    path("people/<int:person_id>/merge/", directory.person_merge, name="person_merge"),
+    path("people/<int:person_id>/left/", directory.person_left, name="person_left"),
+    path("people/<int:person_id>/add-to-team/", directory.person_add_to_team, name="person_add_to_team"),
+    path("people/import/", directory.team_import, name="team_import"),
+    path("teams/manage/", directory.team_list, name="teams"),
+    path("teams/manage/<slug:slug>/", directory.team_detail, name="team"),
+    path("teams/manage/<slug:slug>/delete/", directory.team_delete, name="team_delete"),
+    path("teams/manage/<slug:slug>/members/", directory.team_add_member, name="team_add_member"),
+    path(
+        "teams/manage/<slug:slug>/members/<int:membership_id>/end/",
+        directory.membership_end,
+        name="membership_end",
+    ),
 ]
