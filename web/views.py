@@ -4,12 +4,14 @@ their CSV exports.
 Views are adapters: parse the filters, load the page's data and render its declaration
 (web/pages/). Every page
 goes through the tenancy chokepoint (`org_required`); per-member data is only ever read
-for roles with `can_see_member_spend`, so a member's response cannot contain it.
+for whom the privacy rule (`people.access.person_access`) allows: owners and admins see
+everyone, team leads the people of their teams, so a member's response cannot contain it.
 """
 
 from datetime import UTC
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,6 +25,7 @@ from analytics.defaults import MEMBER_DEFAULT_SORT, PAGE_SIZE
 from analytics.services import update_seat_price
 from integrations.selectors import connection_status
 from koalr.accounts.tenancy import org_required
+from people.access import person_access
 
 from . import tables
 from .exports import csv_response
@@ -59,17 +62,28 @@ def _usage_context(request, *, member=None) -> dict:
     }
 
 
-def _member_table(request, filters, version) -> dict:
+def _member_table(request, filters, version, access) -> dict:
     """One page of the member table, sorted and sliced in the database (cached per data
-    version: it aggregates every member's days in the range)."""
+    version when it shows everyone: it aggregates every member's days in the range)."""
     sort = tables.clean_sort(
         request.GET.get("sort"), tables.MEMBER_COLUMNS, MEMBER_DEFAULT_SORT, tables.MEMBER_UNSORTABLE
     )
     number = tables.page_number(request.GET.get("page"))
     org = request.organization
-    rows, total = analytics_cache.member_table_page(
-        org, version, filters.start, filters.end, sort=sort, number=number, page_size=PAGE_SIZE
-    )
+    if access.everyone:
+        rows, total = analytics_cache.member_table_page(
+            org, version, filters.start, filters.end, sort=sort, number=number, page_size=PAGE_SIZE
+        )
+    else:  # a team lead: only the people of their teams (few rows; not cached)
+        rows, total = selectors.member_usage_page(
+            org,
+            filters.start,
+            filters.end,
+            sort=sort,
+            page=number,
+            page_size=PAGE_SIZE,
+            person_ids=access.person_ids,
+        )
     return {
         "columns": tables.MEMBER_COLUMNS,
         "headers": tables.header_links(tables.MEMBER_COLUMNS, sort, tables.MEMBER_UNSORTABLE),
@@ -77,6 +91,7 @@ def _member_table(request, filters, version) -> dict:
         "sort": sort,
         "link_query": "?" + urlencode(filters.query()),
         "count": total,
+        "scope": "Owners and admins only." if access.everyone else "The people of the teams you lead.",
     }
 
 
@@ -85,8 +100,10 @@ def _member_table(request, filters, version) -> dict:
 def dashboard(request):
     context = _usage_context(request)
     context["view"] = "team"
-    if request.membership.can_see_member_spend:
-        context["member_table"] = _member_table(request, context["filters"], context["data_version"])
+    filters = context["filters"]
+    access = person_access(request.membership, start=filters.start, end=filters.end)
+    if access.sees_individuals:
+        context["member_table"] = _member_table(request, filters, context["data_version"], access)
     return render(request, "analytics/dashboard.html", context)
 
 
@@ -120,23 +137,39 @@ def my_usage(request):
     return _member_page(request, member, own=True)
 
 
+def _people_access(request):
+    """The privacy rule for the range the request asks about."""
+    filters = parse_range(request.GET, _today())
+    return filters, person_access(request.membership, start=filters.start, end=filters.end)
+
+
 @require_GET
-@org_required(capability=SPEND_CAPABILITY)
+@org_required
 def member_detail(request, member_id):
     member = selectors.get_member(request.organization, member_id)
     if member is None:
         raise Http404("No such member.")
+    if not _people_access(request)[1].may_see(member.person_id):
+        raise PermissionDenied("Owners, admins and the member's team leads only.")
     return _member_page(request, member, own=False)
 
 
 @require_GET
-@org_required(capability=SPEND_CAPABILITY)
+@org_required
 def members_csv(request):
-    filters = parse_range(request.GET, _today())
+    filters, access = _people_access(request)
+    if not access.sees_individuals:
+        raise PermissionDenied("Owners, admins and team leads only.")
     sort = tables.clean_sort(
         request.GET.get("sort"), tables.MEMBER_COLUMNS, MEMBER_DEFAULT_SORT, tables.MEMBER_UNSORTABLE
     )
-    rows = selectors.member_usage(request.organization, filters.start, filters.end, sort=sort)
+    rows = selectors.member_usage(
+        request.organization,
+        filters.start,
+        filters.end,
+        sort=sort,
+        person_ids=None if access.everyone else access.person_ids,
+    )
     filename = f"ai-usage-by-member-{filters.start}-to-{filters.end}.csv"
     return csv_response(filename, tables.MEMBER_COLUMNS, rows)
 

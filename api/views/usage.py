@@ -1,9 +1,11 @@
 """Usage and spend endpoints: the dashboard's own selectors, so the figures match its pages."""
 
 from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions
 from rest_framework.response import Response
 
 from analytics import selectors
+from people.access import person_access
 
 from .. import params
 from ..base import ADMIN_ERRORS, BAD_PARAMS, COMMON_ERRORS, ORG, ListEndpoint, OrgAPIView
@@ -66,19 +68,24 @@ class ModelUsage(DateRangeList):
 
 @range_schema(
     MemberUsageSerializer,
-    summary="Usage per member (owners and admins)",
+    summary="Usage per member (owners, admins and team leads)",
     description=(
         "One row per Cursor member (the roster, plus removed members with activity in the "
-        "range), sorted by email."
+        "range), sorted by email. Owners and admins get everyone; a team lead gets the people "
+        "of the teams they lead (and their sub-teams) during the range; others get 403."
     ),
-    errors=ADMIN_ERRORS,
+    errors={**ADMIN_ERRORS, 403: ADMIN_ERRORS[403]},
 )
 class MemberUsage(DateRangeList):
-    required_capability = "can_see_member_spend"
     serializer_class = MemberUsageSerializer
 
     def select(self, start, end):
-        return selectors.member_usage(self.organization, start, end)
+        access = person_access(self.request.membership, start=start, end=end)
+        if not access.sees_individuals:
+            raise exceptions.PermissionDenied("Per-member usage is for owners, admins and team leads.")
+        return selectors.member_usage(
+            self.organization, start, end, person_ids=None if access.everyone else access.person_ids
+        )
 
 
 class Spend(OrgAPIView):
