@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_teams
 from .directory import views as directory
 
 app_name = "analytics"
@@ -14,6 +14,9 @@ urlpatterns = [
     path("spend/export.csv", views.spend_csv, name="spend_csv"),
     path("spend/seat-price/", views.seat_price, name="seat_price"),
     path("sync-status.json", views.sync_status, name="sync_status"),
+    # The team lens (web/views_teams.py)
+    path("teams/", views_teams.team_compare, name="team_compare"),
+    path("teams/export.csv", views_teams.team_compare_csv, name="team_compare_csv"),
     # People and teams (web/directory/)
     path("people/", directory.people_list, name="people"),
     path("people/<int:person_id>/merge/", directory.person_merge, name="person_merge"),

@@ -1,0 +1,109 @@
+"""The Team comparison page and its CSV: one declaration of the columns, how each is
+written, how rows sort, and the sparkline of each row. The rule of the tier is stated on
+the page from `analytics.selectors.teams.TIER_RULE`."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from analytics.selectors.teams import TIER_RULE, TeamRow  # noqa: F401  (the page prints the rule)
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    kind: str  # int, share, float, cents, pp (percentage points), pct, text
+
+
+COLUMNS = (
+    Column("name", "Team", "text"),
+    Column("cost_centre", "Cost centre", "text"),
+    Column("seats", "Seats", "int"),
+    Column("active", "Active people", "int"),
+    Column("active_share", "Active share", "share"),
+    Column("active_share_change", "Active share vs previous", "pp"),
+    Column("avg_dau", "DAU (avg.)", "float"),
+    Column("requests_per_active", "Requests per active person", "float"),
+    Column("acceptance_rate", "Acceptance (accepted ÷ suggested lines)", "share"),
+    Column("accepted_lines_per_active", "Accepted lines per active person", "float"),
+    Column("spend_cents", "Spend", "cents"),
+    Column("spend_change_pct", "Spend vs previous", "pct"),
+    Column("spend_per_active_cents", "Spend per active person", "cents"),
+    Column("tier", "Tier", "text"),
+)
+SORTABLE = {c.key for c in COLUMNS}
+
+
+def value(row: TeamRow, key: str):
+    return getattr(row, key)
+
+
+def text(row: TeamRow, column: Column, *, for_csv=False) -> str:
+    v = value(row, column.key)
+    if v is None or v == "":
+        return "" if for_csv else "—"
+    kind = column.kind
+    if kind == "int":
+        return str(v) if for_csv else f"{v:,}"
+    if kind == "share":
+        return f"{v * 100:.1f}" if for_csv else f"{v * 100:.1f}%"
+    if kind == "pp":
+        return f"{v * 100:+.1f}" if for_csv else f"{v * 100:+.1f} pts"
+    if kind == "pct":
+        return f"{v:+.1f}" if for_csv else f"{v:+.1f}%"
+    if kind == "float":
+        return f"{v:.2f}" if for_csv else f"{v:,.1f}"
+    if kind == "cents":
+        dollars = Decimal(v) / 100
+        return f"{dollars:.2f}" if for_csv else f"${dollars:,.2f}"
+    return str(v).capitalize() if column.key == "tier" and not for_csv else str(v)
+
+
+def sort_rows(rows: list[TeamRow], sort: str) -> tuple[list[TeamRow], str]:
+    """Rows sorted by a column ("-key" descending), empty values last; "" keeps tree order."""
+    key = sort.lstrip("-")
+    if key not in SORTABLE:
+        return rows, ""
+    descending = sort.startswith("-")
+    present = [r for r in rows if value(r, key) not in (None, "")]
+    missing = [r for r in rows if value(r, key) in (None, "")]
+
+    def by(r):
+        v = value(r, key)
+        return v.lower() if isinstance(v, str) else v
+
+    return sorted(present, key=by, reverse=descending) + missing, sort
+
+
+def headers(sort: str) -> list[dict]:
+    current, descending = sort.lstrip("-"), sort.startswith("-")
+    out = []
+    for c in COLUMNS:
+        numeric = c.kind != "text"
+        if c.key == current:
+            next_sort = c.key if descending else f"-{c.key}"
+            aria = "descending" if descending else "ascending"
+        else:
+            next_sort, aria = (f"-{c.key}" if numeric else c.key), "none"
+        out.append({"label": c.label, "sort": next_sort, "aria": aria, "numeric": numeric})
+    return out
+
+
+def sparkline_points(values: list[int], width: int = 100, height: int = 24) -> str:
+    """SVG polyline points for a row's daily active people (drawn server-side: no script)."""
+    if not values:
+        return ""
+    top = max(values) or 1
+    step = width / max(1, len(values) - 1)
+    return " ".join(f"{i * step:.1f},{height - v / top * (height - 2) - 1:.1f}" for i, v in enumerate(values))
+
+
+def table_rows(rows: list[TeamRow]) -> list[dict]:
+    return [
+        {
+            "row": r,
+            "cells": [(text(r, c), c.kind != "text") for c in COLUMNS[1:]],
+            "points": sparkline_points(r.sparkline),
+        }
+        for r in rows
+    ]
