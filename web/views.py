@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from analytics import cache as analytics_cache
 from analytics import selectors
 from analytics.defaults import MEMBER_DEFAULT_SORT, PAGE_SIZE
+from analytics.selectors.teams import team_choices
 from analytics.services import update_seat_price
 from integrations.selectors import connection_status
 from koalr.accounts.tenancy import org_required
@@ -40,10 +41,10 @@ def _today():
     return timezone.now().astimezone(UTC).date()
 
 
-def _usage_context(request, *, member=None) -> dict:
+def _usage_context(request, *, member=None, filters=None) -> dict:
     """Filters, headline cards and charts for the team (member=None) or one member."""
     org = request.organization
-    filters = parse_range(request.GET, _today())
+    filters = filters or parse_range(request.GET, _today())
     data = usage.load(org, filters, request.GET.get("model", ""), member=member)
     return {
         "filters": filters,
@@ -62,19 +63,20 @@ def _usage_context(request, *, member=None) -> dict:
     }
 
 
-def _member_table(request, filters, version, access) -> dict:
+def _member_table(request, filters, version, access, *, person_ids=None) -> dict:
     """One page of the member table, sorted and sliced in the database (cached per data
-    version when it shows everyone: it aggregates every member's days in the range)."""
+    version when it shows everyone: it aggregates every member's days in the range).
+    `person_ids` narrows it further (a team filter, already intersected with `access`)."""
     sort = tables.clean_sort(
         request.GET.get("sort"), tables.MEMBER_COLUMNS, MEMBER_DEFAULT_SORT, tables.MEMBER_UNSORTABLE
     )
     number = tables.page_number(request.GET.get("page"))
     org = request.organization
-    if access.everyone:
+    if access.everyone and person_ids is None:
         rows, total = analytics_cache.member_table_page(
             org, version, filters.start, filters.end, sort=sort, number=number, page_size=PAGE_SIZE
         )
-    else:  # a team lead: only the people of their teams (few rows; not cached)
+    else:  # a team lead, or a team filter: only those people (not cached)
         rows, total = selectors.member_usage_page(
             org,
             filters.start,
@@ -82,7 +84,7 @@ def _member_table(request, filters, version, access) -> dict:
             sort=sort,
             page=number,
             page_size=PAGE_SIZE,
-            person_ids=access.person_ids,
+            person_ids=access.person_ids if person_ids is None else person_ids,
         )
     return {
         "columns": tables.MEMBER_COLUMNS,
@@ -98,8 +100,16 @@ def _member_table(request, filters, version, access) -> dict:
 @require_GET
 @org_required
 def dashboard(request):
-    context = _usage_context(request)
+    filters = None
+    if request.GET.get("team"):  # the team lens (web/views_teams.py)
+        from .views_teams import team_dashboard
+
+        response, filters = team_dashboard(request)
+        if response is not None:
+            return response
+    context = _usage_context(request, filters=filters)
     context["view"] = "team"
+    context["team_choices"] = team_choices(request.organization)
     filters = context["filters"]
     access = person_access(request.membership, start=filters.start, end=filters.end)
     if access.sees_individuals:
@@ -160,6 +170,9 @@ def members_csv(request):
     filters, access = _people_access(request)
     if not access.sees_individuals:
         raise PermissionDenied("Owners, admins and team leads only.")
+    from .views_teams import team_filter, team_people  # the team lens: ?team=
+
+    team_filter(request, filters, access)
     sort = tables.clean_sort(
         request.GET.get("sort"), tables.MEMBER_COLUMNS, MEMBER_DEFAULT_SORT, tables.MEMBER_UNSORTABLE
     )
@@ -168,9 +181,10 @@ def members_csv(request):
         filters.start,
         filters.end,
         sort=sort,
-        person_ids=None if access.everyone else access.person_ids,
+        person_ids=team_people(request, filters, access),
     )
-    filename = f"ai-usage-by-member-{filters.start}-to-{filters.end}.csv"
+    team = f"-team-{filters.team}" if filters.team else ""
+    filename = f"ai-usage-by-member{team}-{filters.start}-to-{filters.end}.csv"
     return csv_response(filename, tables.MEMBER_COLUMNS, rows)
 
 

@@ -385,3 +385,52 @@ def team_daily(org, key: str, start: date, end: date, *, tool: str = Tool.CURSOR
     stored = {r["day"]: r for r in qs.values("day", *SUMMED, "people")}
     zero = {f: 0 for f in (*SUMMED, "people")}
     return [{"day": d, **zero, **stored.get(d, {})} for d in days_in(start, end)]
+
+
+def team_headline(org, key: str, start: date, end: date, *, tool: str = Tool.CURSOR) -> dict:
+    """The dashboard's headline for one team (key: slug or NO_TEAM) from the team rollup,
+    each figure against the previous period: avg_dau, active_users, active_share, seats,
+    requests, acceptance_rate (accepted ÷ suggested lines), accepted_lines, spend_cents."""
+    from .headline import _figure  # the dashboard's one definition of a figure and its change
+
+    org_id = org.pk
+    prev_start, prev_end = previous_period(start, end)
+    days = (end - start).days + 1
+    team = None if key == NO_TEAM else Team.objects.filter(organization_id=org_id, slug=key).first()
+    team_id = team.pk if team else None
+    sums = _period_sums(org_id, start, end, prev_start, tool).get(team_id, {})
+    active = _distinct_active(org_id, start, end, prev_start, tool).get(team_id, (0, 0))
+    if team is None:
+        seats = _no_team_seats(org_id, start, end, tool)
+    else:
+        seats = len(_seats(org_id, end).get(team_id, ()))
+
+    def s(name, prefix):
+        return sums.get(f"{prefix}_{name}") or 0
+
+    return {
+        "start": start,
+        "end": end,
+        "previous_start": prev_start,
+        "previous_end": prev_end,
+        "days": days,
+        "seats": seats,
+        "avg_dau": _figure(s("active_people", "cur") / days, s("active_people", "prev") / days),
+        "active_users": _figure(active[0], active[1]),
+        "active_share": _figure(_ratio(active[0], seats), _ratio(active[1], seats), rate=True),
+        "requests": _figure(s("requests", "cur"), s("requests", "prev")),
+        "acceptance_rate": _figure(
+            _ratio(s("accepted_lines", "cur"), s("suggested_lines", "cur")),
+            _ratio(s("accepted_lines", "prev"), s("suggested_lines", "prev")),
+            rate=True,
+        ),
+        "accepted_lines": _figure(s("accepted_lines", "cur"), s("accepted_lines", "prev")),
+        "spend_cents": _figure(Decimal(s("cost_cents", "cur")), Decimal(s("cost_cents", "prev"))),
+    }
+
+
+def team_choices(org) -> list[tuple[str, str]]:
+    """(slug, indented name) of every team in tree order, for a team filter."""
+    teams = list(Team.objects.filter(organization=org))
+    depth = _depths(teams)
+    return [(t.slug, "\u2003" * depth[t.pk] + t.name) for t in _tree_order(teams)]

@@ -5,7 +5,12 @@ the page from `analytics.selectors.teams.TIER_RULE`."""
 from dataclasses import dataclass
 from decimal import Decimal
 
+from analytics.selectors import teams as selectors_teams
 from analytics.selectors.teams import TIER_RULE, TeamRow  # noqa: F401  (the page prints the rule)
+
+from .. import charts
+from ..templatetags.analytics_format import dollars, number, percent
+from .base import Card, Chart
 
 
 @dataclass(frozen=True)
@@ -107,3 +112,76 @@ def table_rows(rows: list[TeamRow]) -> list[dict]:
         }
         for r in rows
     ]
+
+
+# The dashboard with a team filter: the team's figures from the tool-neutral team rollup
+# (ToolTeamDay). Cursor's per-kind counters and the model mix are not broken down by team.
+TEAM_CARDS = (
+    Card(
+        "avg_dau",
+        "Active people (avg. daily)",
+        lambda v: number(v, 1),
+        sub=lambda d: f"{d.head['active_users']['value']:,} active in the range",
+    ),
+    Card(
+        "active_share",
+        "Active share of the team",
+        percent,
+        rate=True,
+        sub=lambda d: f"{d.head['active_users']['value']:,} of {d.head['seats']:,} people",
+    ),
+    Card("requests", "AI requests", number, sub="All kinds"),
+    Card("acceptance_rate", "Acceptance", percent, rate=True, sub="Accepted ÷ suggested lines"),
+    Card("accepted_lines", "Accepted lines", number),
+    Card("spend_cents", "Team spend", dollars, good_when="down", sub="Charged usage in the range"),
+)
+
+
+@dataclass
+class TeamUsageData:
+    name: str
+    series: list[dict]  # per day: active_users, spend_cents, total/accepted lines
+    cumulative: list[tuple]
+    head: dict
+
+
+def load_team(org, filters, name: str) -> TeamUsageData:
+    rows = selectors_teams.team_daily(org, filters.team, filters.start, filters.end)
+    series, running, cumulative = [], Decimal(0), []
+    for r in rows:
+        running += Decimal(r["cost_cents"] or 0)
+        cumulative.append((r["day"], running))
+        series.append(
+            {
+                "day": r["day"],
+                "active_users": r["active_people"],
+                "spend_cents": r["cost_cents"] or 0,
+                "total_lines_added": r["suggested_lines"] or 0,
+                "accepted_lines_added": r["accepted_lines"] or 0,
+                "requests": r["requests"] or 0,
+            }
+        )
+    head = selectors_teams.team_headline(org, filters.team, filters.start, filters.end)
+    return TeamUsageData(name=name, series=series, cumulative=cumulative, head=head)
+
+
+TEAM_CHARTS = (
+    Chart(
+        "fig-dau",
+        lambda d: f"Daily active people: {d.name}",
+        "People of the team (on that day, sub-teams included) with any activity.",
+        lambda d: charts.dau_figure(d.series, label="Active people"),
+    ),
+    Chart(
+        "fig-spend",
+        lambda d: f"Spend per day: {d.name}",
+        "Charged usage per day and the running total since the start of the range.",
+        lambda d: charts.spend_figure(d.series, d.cumulative),
+    ),
+    Chart(
+        "fig-lines",
+        "Suggested and accepted lines",
+        "Lines the tool added or proposed against lines accepted from AI suggestions.",
+        lambda d: charts.lines_figure(d.series),
+    ),
+)
