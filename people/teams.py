@@ -17,6 +17,7 @@ from django.utils.text import slugify
 from koalr.accounts.models import Membership
 
 from .models import DirectoryAuditEntry, Person, Team, TeamClosure, TeamMembership
+from .selectors import forget_team_choices
 
 Action = DirectoryAuditEntry.Action
 MAX_DEPTH = 50  # a sanity bound on the tree walk; any real org chart is far shallower
@@ -57,6 +58,7 @@ def rebuild_closure(organization_id: int) -> None:
     with transaction.atomic():
         TeamClosure.objects.filter(organization_id=organization_id).delete()
         TeamClosure.objects.bulk_create(rows)
+    forget_team_choices(organization_id)
 
 
 def unique_slug(organization_id: int, wanted: str, *, exclude_pk=None) -> str:
@@ -155,6 +157,7 @@ def update_team(team: Team, *, actor=None, **changes) -> Team:
     team.cost_centre = (changes.get("cost_centre", team.cost_centre) or "").strip()[:80]
     team.lead = check_lead(org_id, changes.get("lead", team.lead))
     team.save()
+    forget_team_choices(org_id)
     if before[2] != team.parent_id:
         rebuild_closure(org_id)
     if before != (team.name, team.slug, team.parent_id, team.cost_centre, team.lead_id):

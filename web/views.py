@@ -22,7 +22,6 @@ from django.views.decorators.http import require_GET, require_POST
 from analytics import cache as analytics_cache
 from analytics import selectors
 from analytics.defaults import MEMBER_DEFAULT_SORT, PAGE_SIZE
-from analytics.selectors.teams import team_choices
 from analytics.services import update_seat_price
 from integrations.selectors import connection_status
 from koalr.accounts.tenancy import org_required
@@ -109,7 +108,7 @@ def dashboard(request):
             return response
     context = _usage_context(request, filters=filters)
     context["view"] = "team"
-    context["team_choices"] = team_choices(request.organization)
+    context["team_lens"] = True  # a link to pick a team on the Teams tab: no query here
     filters = context["filters"]
     access = person_access(request.membership, start=filters.start, end=filters.end)
     if access.sees_individuals:

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Q, Sum
 
+from people import selectors as people_selectors
 from people.models import Person, Team, TeamClosure, TeamMembership
 
 from ..models import Tool, ToolDay, ToolTeamDay
@@ -430,7 +431,5 @@ def team_headline(org, key: str, start: date, end: date, *, tool: str = Tool.CUR
 
 
 def team_choices(org) -> list[tuple[str, str]]:
-    """(slug, indented name) of every team in tree order, for a team filter."""
-    teams = list(Team.objects.filter(organization=org))
-    depth = _depths(teams)
-    return [(t.slug, "\u2003" * depth[t.pk] + t.name) for t in _tree_order(teams)]
+    """(slug, indented name) of every team in tree order, for a team filter (cached)."""
+    return people_selectors.team_choices(org.pk)

@@ -86,3 +86,26 @@ def test_the_members_csv_follows_the_team_filter(admin_client, lead_client, tree
     assert {r["Email"] for r in lead_rows} == {"dev1@acme.test"}  # in Apps and in the lead's Platform
     response = admin_client.get(url, {**RANGE, "team": "apps"})
     assert "team-apps" in response["Content-Disposition"]
+
+
+@pytest.mark.parametrize("team", ["engineering", "none"])
+def test_the_team_dashboard_costs_a_bounded_number_of_queries(
+    admin_client, tree, team, django_assert_max_num_queries
+):
+    admin_client.get(reverse("analytics:me"))  # a session's first request also stores its active org
+    with django_assert_max_num_queries(20):
+        assert admin_client.get(reverse("analytics:dashboard"), {**RANGE, "team": team}).status_code == 200
+
+
+def test_the_comparison_costs_a_bounded_number_of_queries(member_client, tree, django_assert_max_num_queries):
+    member_client.get(reverse("analytics:me"))
+    with django_assert_max_num_queries(20):  # the member's view merges small groups: the costliest
+        assert member_client.get(reverse("analytics:team_compare"), RANGE).status_code == 200
+
+
+def test_the_comparison_links_each_team_to_its_dashboard(admin_client, tree):
+    html = admin_client.get(reverse("analytics:team_compare"), RANGE).content.decode()
+    assert (
+        "team=platform" in html
+        and "pick a team" in admin_client.get(reverse("analytics:dashboard"), RANGE).content.decode()
+    )
