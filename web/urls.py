@@ -17,6 +17,9 @@ urlpatterns = [
     # The team lens (web/views_teams.py)
     path("teams/", views_teams.team_compare, name="team_compare"),
     path("teams/export.csv", views_teams.team_compare_csv, name="team_compare_csv"),
+    path("chargeback/", views_teams.chargeback_page, name="chargeback"),
+    path("chargeback/export.csv", views_teams.chargeback_csv, name="chargeback_csv"),
+    path("chargeback/rerun/", views_teams.chargeback_rerun, name="chargeback_rerun"),
     # People and teams (web/directory/)
     path("people/", directory.people_list, name="people"),
     path("people/<int:person_id>/merge/", directory.person_merge, name="person_merge"),

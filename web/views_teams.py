@@ -6,12 +6,16 @@ Views are adapters: parse the filters, call one selector, render the page's decl
 """
 
 import csv
-from datetime import UTC
+from datetime import UTC, date
+from decimal import Decimal
 
+from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.utils.http import urlencode
+from django.views.decorators.http import require_GET, require_POST
 
 from analytics.selectors.teams import (
     NO_TEAM,
@@ -22,6 +26,7 @@ from analytics.selectors.teams import (
     team_headline,
     team_person_ids,
 )
+from analytics.services import chargeback as chargeback_service
 from integrations.selectors import connection_status
 from koalr.accounts.tenancy import org_required
 from people.access import person_access
@@ -149,3 +154,106 @@ def team_dashboard(request):
     if people:
         context["member_table"] = _member_table(request, filters, None, access, person_ids=people)
     return render(request, "analytics/dashboard.html", context), filters
+
+
+# --- Chargeback (owners and admins) -------------------------------------------------------
+
+CHARGEBACK_CAPABILITY = "can_see_member_spend"
+
+
+def _chargeback(request, *, rerun=False):
+    params = request.POST if rerun else request.GET
+    period = chargeback_service.period_from(
+        request.organization, cycle=params.get("cycle"), month=params.get("month"), today=_today()
+    )
+    return chargeback_service.chargeback(
+        request.organization, *period, today=_today(), rerun=rerun, actor=request.user
+    )
+
+
+def _months_back(today: date, n: int) -> date:
+    index = today.year * 12 + today.month - 1 - n
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _period_query(cb) -> dict:
+    if cb.period == "month":
+        return {"month": f"{cb.start:%Y-%m}"}
+    return {"cycle": cb.start.isoformat()}
+
+
+@require_GET
+@org_required(capability=CHARGEBACK_CAPABILITY)
+def chargeback_page(request):
+    context = {"nav_section": "spend", "view": "chargeback", "is_admin": True}
+    status = 200
+    try:
+        cb = _chargeback(request)
+    except chargeback_service.PeriodError as exc:
+        context["error"] = str(exc)
+        status = 400
+    else:
+        context.update(
+            cb=cb,
+            period_query=_period_query(cb),
+            by_centre=cb.by_cost_centre(),
+            org_spend=chargeback_service.organization_spend(request.organization, cb.start, cb.end),
+        )
+    today = _today()
+    context["cycles"] = chargeback_service.available_cycles(request.organization, today=today)
+    context["months"] = [_months_back(today, i) for i in range(12)]
+    return render(request, "teams/chargeback.html", context, status=status)
+
+
+@require_POST
+@org_required(capability=CHARGEBACK_CAPABILITY)
+def chargeback_rerun(request):
+    try:
+        cb = _chargeback(request, rerun=True)
+    except chargeback_service.PeriodError as exc:
+        messages.error(request, str(exc))
+        return redirect("analytics:chargeback")
+    messages.success(
+        request, f"Chargeback for {cb.start:%-d %b %Y} – {cb.end:%-d %b %Y} re-run with today's teams."
+    )
+    return redirect(reverse("analytics:chargeback") + "?" + urlencode(_period_query(cb)))
+
+
+CHARGEBACK_COLUMNS = ("Team slug", "Team", "Cost centre", "Spend ($)", "Spend exact (cents)", "Seats")
+
+
+@require_GET
+@org_required(capability=CHARGEBACK_CAPABILITY)
+def chargeback_csv(request):
+    try:
+        cb = _chargeback(request)
+    except chargeback_service.PeriodError as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="chargeback-{cb.period}-{cb.start}-to-{cb.end}.csv"'
+    )
+    writer = csv.writer(response)
+    writer.writerow(CHARGEBACK_COLUMNS)
+    for line in cb.lines:
+        writer.writerow(
+            [
+                line.team_slug,
+                _neutralise(line.team_name),
+                _neutralise(line.cost_centre),
+                f"{Decimal(line.cents) / 100:.2f}",
+                f"{line.spend_cents:f}",
+                f"{line.seats.normalize():f}",
+            ]
+        )
+    writer.writerow(
+        [
+            "",
+            "Total",
+            "",
+            f"{Decimal(cb.total_cents) / 100:.2f}",
+            f"{cb.total_spend_cents:f}",
+            f"{cb.total_seats.normalize():f}",
+        ]
+    )
+    return response

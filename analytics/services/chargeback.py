@@ -246,3 +246,30 @@ def available_cycles(org, *, today: date, count: int = 12) -> list[date]:
         starts.append(current)
         current = cycle_start_for(current - timedelta(days=1), anchor)
     return starts
+
+
+def period_from(
+    org, *, cycle: str | None = None, month: str | None = None, today: date
+) -> tuple[str, date, date]:
+    """(period, start, end) from `cycle=YYYY-MM-DD` or `month=YYYY-MM`; neither: the latest
+    billing cycle that has closed. Raises PeriodError with a message for the user."""
+    if cycle and month:
+        raise PeriodError("Give either a cycle or a month, not both.")
+    if month:
+        try:
+            year, number = (int(part) for part in month.strip().split("-"))
+        except ValueError:
+            raise PeriodError("Give the month as YYYY-MM.") from None
+        return Period.MONTH.value, *month_period(year, number)
+    if cycle:
+        try:
+            start = date.fromisoformat(cycle.strip())
+        except ValueError:
+            raise PeriodError("Give the cycle's first day as YYYY-MM-DD.") from None
+        if start.year < 2000:
+            raise PeriodError("Give the cycle's first day as YYYY-MM-DD.")
+        return Period.CYCLE.value, *cycle_period(org, start)
+    current = cycle_start_for(today, latest_cycle_start(org))
+    return Period.CYCLE.value, *cycle_period(
+        org, cycle_start_for(current - timedelta(days=1), latest_cycle_start(org))
+    )
