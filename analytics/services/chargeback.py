@@ -99,7 +99,7 @@ def cycle_period(org, cycle_start: date) -> tuple[date, date]:
 
 
 def month_period(year: int, month: int) -> tuple[date, date]:
-    if not 1 <= month <= 12 or year < 2000:
+    if not 1 <= month <= 12 or not 2000 <= year <= 2999:
         raise PeriodError("Give the month as YYYY-MM.")
     return date(year, month, 1), date(year, month, monthrange(year, month)[1])
 
@@ -266,7 +266,7 @@ def period_from(
             start = date.fromisoformat(cycle.strip())
         except ValueError:
             raise PeriodError("Give the cycle's first day as YYYY-MM-DD.") from None
-        if start.year < 2000:
+        if not 2000 <= start.year <= 2999:
             raise PeriodError("Give the cycle's first day as YYYY-MM-DD.")
         return Period.CYCLE.value, *cycle_period(org, start)
     current = cycle_start_for(today, latest_cycle_start(org))

@@ -10,6 +10,7 @@ from people.models import Person
 from .. import params
 from ..base import BAD_PARAMS, COMMON_ERRORS, ORG, ListEndpoint, error_response
 from ..serializers import MeteringRecordSerializer
+from . import teams
 
 
 @extend_schema(
@@ -22,7 +23,7 @@ from ..serializers import MeteringRecordSerializer
         "the period and group. `group_by=user` (each member's usage and cost) is for owners "
         "and admins, and for team leads (the people of their teams)."
     ),
-    parameters=[ORG, params.MeteringParams],
+    parameters=[ORG, params.MeteringParams, teams.TEAM_PARAM],
     responses={
         200: MeteringRecordSerializer(many=True),
         400: BAD_PARAMS,
@@ -43,8 +44,16 @@ class UsageMetering(ListEndpoint):
                 raise exceptions.PermissionDenied(
                     "group_by=user shows each member's spend: owners and admins only, or team leads for their teams."
                 )
+        people = teams.team_people(self.request, self.organization, p["start"], p["end"])
+        if people is not None and p.get("group_by") in ("model", "kind"):
+            raise exceptions.ValidationError({"team": ["team works without group_by or with group_by=user."]})
         records = usage_metering(
-            self.organization, p["start"], p["end"], grain=p["grain"], group_by=p.get("group_by")
+            self.organization,
+            p["start"],
+            p["end"],
+            grain=p["grain"],
+            group_by=p.get("group_by"),
+            person_ids=people,
         )
         if access is not None and not access.everyone:
             visible = set(

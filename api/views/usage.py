@@ -15,6 +15,7 @@ from ..serializers import (
     ModelUsageSerializer,
     SpendSerializer,
 )
+from . import teams
 
 
 class DateRangeList(ListEndpoint):
@@ -28,12 +29,12 @@ class DateRangeList(ListEndpoint):
         raise NotImplementedError
 
 
-def range_schema(serializer, *, summary, description, errors=COMMON_ERRORS, tags=("usage",)):
+def range_schema(serializer, *, summary, description, errors=COMMON_ERRORS, tags=("usage",), extra=()):
     return extend_schema(
         tags=list(tags),
         summary=summary,
         description=description,
-        parameters=[ORG, params.DateRangeParams],
+        parameters=[ORG, params.DateRangeParams, *extra],
         responses={200: serializer(many=True), 400: BAD_PARAMS, **errors},
     )
 
@@ -51,6 +52,7 @@ class DailyUsage(DateRangeList):
     serializer_class = DailyUsageSerializer
 
     def select(self, start, end):
+        teams.refuse_team(self.request, "/usage/daily")
         return selectors.daily_series(self.organization, start, end)
 
 
@@ -63,6 +65,7 @@ class ModelUsage(DateRangeList):
     serializer_class = ModelUsageSerializer
 
     def select(self, start, end):
+        teams.refuse_team(self.request, "/usage/models")
         return selectors.model_usage(self.organization, start, end)
 
 
@@ -75,6 +78,7 @@ class ModelUsage(DateRangeList):
         "of the teams they lead (and their sub-teams) during the range; others get 403."
     ),
     errors={**ADMIN_ERRORS, 403: ADMIN_ERRORS[403]},
+    extra=[teams.TEAM_PARAM],
 )
 class MemberUsage(DateRangeList):
     serializer_class = MemberUsageSerializer
@@ -83,9 +87,10 @@ class MemberUsage(DateRangeList):
         access = person_access(self.request.membership, start=start, end=end)
         if not access.sees_individuals:
             raise exceptions.PermissionDenied("Per-member usage is for owners, admins and team leads.")
-        return selectors.member_usage(
-            self.organization, start, end, person_ids=None if access.everyone else access.person_ids
-        )
+        people = teams.team_people(self.request, self.organization, start, end)
+        if not access.everyone:
+            people = access.person_ids if people is None else people & access.person_ids
+        return selectors.member_usage(self.organization, start, end, person_ids=people)
 
 
 class Spend(OrgAPIView):
