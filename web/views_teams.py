@@ -23,8 +23,8 @@ from analytics.selectors.teams import (
     min_group_size,
     team_choices,
     team_comparison,
-    team_headline,
     team_person_ids,
+    team_seats,
 )
 from analytics.services import chargeback as chargeback_service
 from integrations.selectors import connection_status
@@ -100,11 +100,8 @@ def team_filter(request, filters, access):
     if requested and not access.everyone:
         limit = min_group_size()
         team = Team.objects.filter(organization=org, slug=requested).first()
-        if requested == NO_TEAM:
-            if team_headline(org, NO_TEAM, filters.start, filters.end)["seats"] < limit:
-                hidden.add(NO_TEAM)
-        elif team is not None and not access.may_see_team(team.pk):
-            if team_headline(org, requested, filters.start, filters.end)["seats"] < limit:
+        if requested == NO_TEAM or (team is not None and not access.may_see_team(team.pk)):
+            if team_seats(org, requested, filters.start, filters.end) < limit:
                 hidden.add(requested)
     apply_team(filters, requested, choices, hidden=hidden)
     if not filters.team:

@@ -388,6 +388,17 @@ def team_daily(org, key: str, start: date, end: date, *, tool: str = Tool.CURSOR
     return [{"day": d, **zero, **stored.get(d, {})} for d in days_in(start, end)]
 
 
+def team_seats(org, key: str, start: date, end: date, *, tool: str = Tool.CURSOR) -> int:
+    """People in the team (sub-teams included) on `end`; for NO_TEAM, people with usage
+    rows in the range and no team on `end`. 0 for an unknown slug."""
+    if key == NO_TEAM:
+        return _no_team_seats(org.pk, start, end, tool)
+    team = Team.objects.filter(organization_id=org.pk, slug=key).first()
+    if team is None:
+        return 0
+    return len(_seats(org.pk, end, [team.pk]).get(OTHER, ()))
+
+
 def team_headline(org, key: str, start: date, end: date, *, tool: str = Tool.CURSOR) -> dict:
     """The dashboard's headline for one team (key: slug or NO_TEAM) from the team rollup,
     each figure against the previous period: avg_dau, active_users, active_share, seats,
@@ -401,10 +412,7 @@ def team_headline(org, key: str, start: date, end: date, *, tool: str = Tool.CUR
     team_id = team.pk if team else None
     sums = _period_sums(org_id, start, end, prev_start, tool).get(team_id, {})
     active = _distinct_active(org_id, start, end, prev_start, tool).get(team_id, (0, 0))
-    if team is None:
-        seats = _no_team_seats(org_id, start, end, tool)
-    else:
-        seats = len(_seats(org_id, end).get(team_id, ()))
+    seats = team_seats(org, key, start, end, tool=tool)
 
     def s(name, prefix):
         return sums.get(f"{prefix}_{name}") or 0
