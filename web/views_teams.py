@@ -20,9 +20,9 @@ from django.views.decorators.http import require_GET, require_POST
 from analytics.selectors.teams import (
     NO_TEAM,
     TIER_RULE,
+    cached_team_comparison,
     min_group_size,
     team_choices,
-    team_comparison,
     team_person_ids,
     team_seats,
 )
@@ -45,7 +45,7 @@ def _today():
 def _comparison(request):
     filters = parse_range(request.GET, _today())
     access = person_access(request.membership, start=filters.start, end=filters.end)
-    rows = team_comparison(request.organization, filters.start, filters.end, access=access)
+    rows = cached_team_comparison(request.organization, filters.start, filters.end, access=access)
     rows, sort = page.sort_rows(rows, (request.GET.get("sort") or "").strip())
     return filters, rows, sort
 

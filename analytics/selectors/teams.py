@@ -10,11 +10,13 @@ The SQL is portable (PostgreSQL; SQLite ≥ 3.30 for FILTER).
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Q, Sum
 
@@ -441,3 +443,43 @@ def team_headline(org, key: str, start: date, end: date, *, tool: str = Tool.CUR
 def team_choices(org) -> list[tuple[str, str]]:
     """(slug, indented name) of every team in tree order, for a team filter (cached)."""
     return people_selectors.team_choices(org.pk)
+
+
+def team_data_version(org) -> str:
+    """Changes whenever the comparison's inputs do: the facts and the team rollup are
+    rebuilt by delete and insert (new ids) after each sync and each directory change; the
+    team names come from the cached choices, forgotten on every tree write."""
+    (row,) = _fetch(
+        f"""
+        SELECT (SELECT MAX(id) FROM {ToolTeamDay._meta.db_table} WHERE organization_id = %(org)s),
+               (SELECT COUNT(*) FROM {ToolTeamDay._meta.db_table} WHERE organization_id = %(org)s),
+               (SELECT MAX(id) FROM {_T["fact"]} WHERE organization_id = %(org)s)
+        """,
+        {"org": org.pk},
+    )
+    return "|".join(map(str, row)) + "|" + repr(people_selectors.team_choices(org.pk))
+
+
+COMPARISON_TIMEOUT = 60 * 60 * 2
+
+
+def cached_team_comparison(
+    org, start: date, end: date, *, access=None, tool: str = Tool.CURSOR
+) -> list[TeamRow]:
+    """`team_comparison`, memoised per data version, range and what `access` changes in it
+    (whether it sees everyone, which teams it leads) and the minimum group size."""
+    key_parts = (
+        team_data_version(org),
+        start,
+        end,
+        tool,
+        None if access is None else (access.everyone, tuple(sorted(access.led_team_ids))),
+        min_group_size(),
+    )
+    digest = hashlib.sha256(repr(key_parts).encode()).hexdigest()[:32]
+    key = f"teams:{org.pk}:comparison:{digest}"
+    rows = cache.get(key)
+    if rows is None:
+        rows = team_comparison(org, start, end, access=access, tool=tool)
+        cache.set(key, rows, COMPARISON_TIMEOUT)
+    return rows

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from analytics.defaults import EARLIEST_DAY
 from analytics.selectors.people import describe_people, people_queryset, team_tree
-from analytics.selectors.teams import NO_TEAM, TIER_RULE, team_comparison, team_person_ids
+from analytics.selectors.teams import NO_TEAM, TIER_RULE, cached_team_comparison, team_person_ids
 from analytics.services import chargeback as chargeback_service
 from people.access import person_access
 from people.models import Team
@@ -178,7 +178,7 @@ class TeamCompare(ListEndpoint):
     def get_rows(self):
         p = params.parse(CompareParams, self.request)
         access = person_access(self.request.membership, start=p["start"], end=p["end"])
-        return team_comparison(self.organization, p["start"], p["end"], access=access)
+        return cached_team_comparison(self.organization, p["start"], p["end"], access=access)
 
 
 # --- chargeback -----------------------------------------------------------------------------

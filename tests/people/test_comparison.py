@@ -115,3 +115,21 @@ def test_a_later_membership_change_moves_only_its_days(org, tree):
     sales = next(r for r in team_comparison(org, START, END) if r.key == "sales")
     fact = ToolDay.objects.get(person=dev4, day=END)
     assert sales.spend_cents == fact.cost_cents
+
+
+def test_the_cached_comparison_follows_every_change(org, tree, member_user):
+    from analytics.selectors.teams import cached_team_comparison
+    from analytics.services.tool_days import refresh_team_days
+    from people.teams import add_membership, update_team
+
+    def rows():
+        return {r.key: r for r in cached_team_comparison(org, START, END, access=access_of(member_user, org))}
+
+    assert "sales" not in rows()  # one person: merged into Other
+    for email in ("dev5@acme.test", "dev6@acme.test"):
+        add_membership(person(org, email), tree["sales"], start=START)
+    refresh_team_days(org.pk)
+    assert rows()["sales"].seats == 3
+    update_team(tree["sales"], name="Field sales")
+    assert rows()["sales"].name == "Field sales"
+    assert rows() == {r.key: r for r in team_comparison(org, START, END, access=access_of(member_user, org))}
