@@ -75,15 +75,16 @@ def _member_table(request, filters, version, access, *, person_ids=None) -> dict
         rows, total = analytics_cache.member_table_page(
             org, version, filters.start, filters.end, sort=sort, number=number, page_size=PAGE_SIZE
         )
-    else:  # a team lead, or a team filter: only those people (not cached)
-        rows, total = selectors.member_usage_page(
+    else:  # a team lead, or a team filter: only those people (cached per version and people)
+        ids = access.person_ids if person_ids is None else person_ids
+        rows, total = analytics_cache.cached(
             org,
-            filters.start,
-            filters.end,
-            sort=sort,
-            page=number,
-            page_size=PAGE_SIZE,
-            person_ids=access.person_ids if person_ids is None else person_ids,
+            version,
+            "member_table_people",
+            (filters.start, filters.end, sort, number, PAGE_SIZE, tuple(sorted(ids))),
+            lambda: selectors.member_usage_page(
+                org, filters.start, filters.end, sort=sort, page=number, page_size=PAGE_SIZE, person_ids=ids
+            ),
         )
     return {
         "columns": tables.MEMBER_COLUMNS,

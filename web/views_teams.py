@@ -17,12 +17,14 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
+from analytics import cache as analytics_cache
 from analytics.selectors.teams import (
     NO_TEAM,
     TIER_RULE,
     cached_team_comparison,
     min_group_size,
     team_choices,
+    team_data_version,
     team_person_ids,
     team_seats,
 )
@@ -129,7 +131,8 @@ def team_dashboard(request):
         return None, filters
     if request.GET.get("model"):
         filters.messages.append("The model filter does not apply to a team; showing all models.")
-    data = page.load_team(org, filters, name)
+    version = analytics_cache.data_version(org) + "|" + team_data_version(org)
+    data = page.load_team(org, filters, name, version=version)
     people = team_people(request, filters, access)
     context = {
         "filters": filters,
@@ -149,7 +152,7 @@ def team_dashboard(request):
         "view": "team",
     }
     if people:
-        context["member_table"] = _member_table(request, filters, None, access, person_ids=people)
+        context["member_table"] = _member_table(request, filters, version, access, person_ids=people)
     return render(request, "analytics/dashboard.html", context), filters
 
 

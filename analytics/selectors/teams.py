@@ -198,14 +198,27 @@ def _union_sums(org_id: int, start: date, end: date, prev_start: date, tool: str
     return out
 
 
-def _sparklines(org_id: int, start: date, end: date, tool: str) -> dict:
-    points: dict = {}
-    for team_id, day, active in ToolTeamDay.objects.filter(
-        organization_id=org_id, tool=tool, day__range=(start, end)
-    ).values_list("team_id", "day", "active_people"):
-        points.setdefault(team_id, {})[day] = active
+def _sums_and_sparklines(
+    org_id: int, start: date, end: date, prev_start: date, tool: str
+) -> tuple[dict, dict]:
+    """Per team key (None: no team): the rollup's sums for the range and the previous one
+    (as `_period_sums`), and the daily active people of the range; one read of the rollup."""
     days = days_in(start, end)
-    return {key: [by_day.get(d, 0) for d in days] for key, by_day in points.items()}
+    index = {d: i for i, d in enumerate(days)}
+    sums: dict = {}
+    lines: dict = {}
+    rows = ToolTeamDay.objects.filter(
+        organization_id=org_id, tool=tool, day__range=(prev_start, end)
+    ).values_list("team_id", "day", *SUMMED)
+    for team_id, day, *values in rows:
+        prefix = "cur" if day >= start else "prev"
+        target = sums.setdefault(team_id, {})
+        for field, value in zip(SUMMED, values, strict=True):
+            key = f"{prefix}_{field}"
+            target[key] = (target.get(key) or 0) + (value or 0)
+        if day >= start:
+            lines.setdefault(team_id, [0] * len(days))[index[day]] = values[0]
+    return sums, lines
 
 
 @dataclass
@@ -287,10 +300,10 @@ def team_comparison(org, start: date, end: date, *, access=None, tool: str = Too
     org_id = org.pk
     prev_start, _ = previous_period(start, end)
     days = (end - start).days + 1
-    sums = _period_sums(org_id, start, end, prev_start, tool)
+    sums, lines = _sums_and_sparklines(org_id, start, end, prev_start, tool)
     active = _distinct_active(org_id, start, end, prev_start, tool)
-    seats = {k: len(v) for k, v in _seats(org_id, end).items()}
-    lines = _sparklines(org_id, start, end, tool)
+    people_on_end = _seats(org_id, end)
+    seats = {k: len(v) for k, v in people_on_end.items()}
     empty_line = [0] * days
     teams = list(Team.objects.filter(organization_id=org_id))
     depth = _depths(teams)
@@ -313,7 +326,7 @@ def team_comparison(org, start: date, end: date, *, access=None, tool: str = Too
         return rows
     kept = [r for r in rows if r not in small]
     small_ids = [r.team_id for r in small if r.team_id is not None]
-    other_seats = len(_seats(org_id, end, small_ids).get(OTHER, set())) if small_ids else 0
+    other_seats = len(set().union(*(people_on_end.get(i, set()) for i in small_ids)))
     other_active = _distinct_active(org_id, start, end, prev_start, tool, small_ids).get(OTHER, (0, 0))
     other_sums = _union_sums(org_id, start, end, prev_start, tool, small_ids) if small_ids else {}
     if any(r.key == NO_TEAM for r in small):  # "no team" people never overlap a team's

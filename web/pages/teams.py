@@ -5,6 +5,7 @@ the page from `analytics.selectors.teams.TIER_RULE`."""
 from dataclasses import dataclass
 from decimal import Decimal
 
+from analytics import cache as analytics_cache
 from analytics.selectors import teams as selectors_teams
 from analytics.selectors.teams import TIER_RULE, TeamRow  # noqa: F401  (the page prints the rule)
 
@@ -145,7 +146,7 @@ class TeamUsageData:
     head: dict
 
 
-def load_team(org, filters, name: str) -> TeamUsageData:
+def load_team(org, filters, name: str, *, version: str) -> TeamUsageData:
     rows = selectors_teams.team_daily(org, filters.team, filters.start, filters.end)
     series, running, cumulative = [], Decimal(0), []
     for r in rows:
@@ -161,7 +162,14 @@ def load_team(org, filters, name: str) -> TeamUsageData:
                 "requests": r["requests"] or 0,
             }
         )
-    head = selectors_teams.team_headline(org, filters.team, filters.start, filters.end)
+    # The headline joins every fact to its day's memberships: cached per data version.
+    head = analytics_cache.cached(
+        org,
+        version,
+        "team_headline",
+        (filters.team, filters.start, filters.end),
+        lambda: selectors_teams.team_headline(org, filters.team, filters.start, filters.end),
+    )
     return TeamUsageData(name=name, series=series, cumulative=cumulative, head=head)
 
 
