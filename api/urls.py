@@ -2,7 +2,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
 from .docs import LocalSwaggerView
-from .views import members, metering, sync, usage
+from .views import members, metering, sync, teams, usage
 
 app_name = "api"
 
@@ -20,4 +20,8 @@ urlpatterns = [
     path(f"{org}usage/models", usage.ModelUsage.as_view(), name="usage_models"),
     path(f"{org}usage/members", usage.MemberUsage.as_view(), name="usage_members"),
     path(f"{org}spend", usage.Spend.as_view(), name="spend"),
+    path(f"{org}teams", teams.TeamList.as_view(), name="teams"),
+    path(f"{org}teams/compare", teams.TeamCompare.as_view(), name="teams_compare"),
+    path(f"{org}people", teams.PeopleList.as_view(), name="people"),
+    path(f"{org}chargeback", teams.Chargeback.as_view(), name="chargeback"),
 ]

@@ -168,6 +168,8 @@ CURSOR_API_BASE_URL = env.str("CURSOR_API_BASE_URL", default="https://api.cursor
 CURSOR_RATE_LIMITS = env.bool("CURSOR_RATE_LIMITS", default=True)
 CURSOR_BACKFILL_DAYS = env.int("CURSOR_BACKFILL_DAYS", default=30)
 CURSOR_SYNC_LOOKBACK_DAYS = env.int("CURSOR_SYNC_LOOKBACK_DAYS", default=2)
+# Teams: a group smaller than this shows only merged into "Other" to who may not see its people.
+TEAM_MIN_GROUP_SIZE = env.int("TEAM_MIN_GROUP_SIZE", default=3)
 
 # Celery: Redis broker when REDIS_URL is set, otherwise tasks run eagerly in-process.
 REDIS_URL = env.str("REDIS_URL", default="")

@@ -20,6 +20,7 @@ class DashboardFilters:
     end: date
     range_key: str  # "7", "30", "90" or "custom"
     model: str = ""
+    team: str = ""  # a team's slug, "none" (no team) or "" (everyone)
     messages: list[str] = field(default_factory=list)
 
     @property
@@ -34,6 +35,8 @@ class DashboardFilters:
             params["end"] = self.end.isoformat()
         if self.model:
             params["model"] = self.model
+        if self.team:
+            params["team"] = self.team
         params.update(overrides)
         return {k: v for k, v in params.items() if v not in (None, "")}
 
@@ -124,3 +127,23 @@ class SeatPriceForm(forms.Form):
         if dollars != dollars.quantize(Decimal("0.01")):
             raise forms.ValidationError("Use at most two decimal places (cents).")
         return int(dollars * 100)
+
+
+NO_TEAM = "none"
+
+
+def apply_team(
+    filters: DashboardFilters, requested: str, known_slugs, *, hidden=frozenset()
+) -> DashboardFilters:
+    """Keep the requested team (a slug of `known_slugs`, or "none") unless unknown or in
+    `hidden` (a group too small for this viewer); say why when it is dropped."""
+    requested = (requested or "").strip()[:100]
+    if not requested:
+        return filters
+    if requested not in known_slugs and requested != NO_TEAM:
+        filters.messages.append(f"No team “{requested}”; showing everyone.")
+    elif requested in hidden:
+        filters.messages.append("That group is too small to show on its own; showing everyone.")
+    else:
+        filters.team = requested
+    return filters

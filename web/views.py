@@ -4,12 +4,14 @@ their CSV exports.
 Views are adapters: parse the filters, load the page's data and render its declaration
 (web/pages/). Every page
 goes through the tenancy chokepoint (`org_required`); per-member data is only ever read
-for roles with `can_see_member_spend`, so a member's response cannot contain it.
+for whom the privacy rule (`people.access.person_access`) allows: owners and admins see
+everyone, team leads the people of their teams, so a member's response cannot contain it.
 """
 
 from datetime import UTC
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,6 +25,7 @@ from analytics.defaults import MEMBER_DEFAULT_SORT, PAGE_SIZE
 from analytics.services import update_seat_price
 from integrations.selectors import connection_status
 from koalr.accounts.tenancy import org_required
+from people.access import person_access
 
 from . import tables
 from .exports import csv_response
@@ -37,10 +40,10 @@ def _today():
     return timezone.now().astimezone(UTC).date()
 
 
-def _usage_context(request, *, member=None) -> dict:
+def _usage_context(request, *, member=None, filters=None) -> dict:
     """Filters, headline cards and charts for the team (member=None) or one member."""
     org = request.organization
-    filters = parse_range(request.GET, _today())
+    filters = filters or parse_range(request.GET, _today())
     data = usage.load(org, filters, request.GET.get("model", ""), member=member)
     return {
         "filters": filters,
@@ -59,17 +62,30 @@ def _usage_context(request, *, member=None) -> dict:
     }
 
 
-def _member_table(request, filters, version) -> dict:
+def _member_table(request, filters, version, access, *, person_ids=None) -> dict:
     """One page of the member table, sorted and sliced in the database (cached per data
-    version: it aggregates every member's days in the range)."""
+    version when it shows everyone: it aggregates every member's days in the range).
+    `person_ids` narrows it further (a team filter, already intersected with `access`)."""
     sort = tables.clean_sort(
         request.GET.get("sort"), tables.MEMBER_COLUMNS, MEMBER_DEFAULT_SORT, tables.MEMBER_UNSORTABLE
     )
     number = tables.page_number(request.GET.get("page"))
     org = request.organization
-    rows, total = analytics_cache.member_table_page(
-        org, version, filters.start, filters.end, sort=sort, number=number, page_size=PAGE_SIZE
-    )
+    if access.everyone and person_ids is None:
+        rows, total = analytics_cache.member_table_page(
+            org, version, filters.start, filters.end, sort=sort, number=number, page_size=PAGE_SIZE
+        )
+    else:  # a team lead, or a team filter: only those people (cached per version and people)
+        ids = access.person_ids if person_ids is None else person_ids
+        rows, total = analytics_cache.cached(
+            org,
+            version,
+            "member_table_people",
+            (filters.start, filters.end, sort, number, PAGE_SIZE, tuple(sorted(ids))),
+            lambda: selectors.member_usage_page(
+                org, filters.start, filters.end, sort=sort, page=number, page_size=PAGE_SIZE, person_ids=ids
+            ),
+        )
     return {
         "columns": tables.MEMBER_COLUMNS,
         "headers": tables.header_links(tables.MEMBER_COLUMNS, sort, tables.MEMBER_UNSORTABLE),
@@ -77,16 +93,27 @@ def _member_table(request, filters, version) -> dict:
         "sort": sort,
         "link_query": "?" + urlencode(filters.query()),
         "count": total,
+        "scope": "Owners and admins only." if access.everyone else "The people of the teams you lead.",
     }
 
 
 @require_GET
 @org_required
 def dashboard(request):
-    context = _usage_context(request)
+    filters = None
+    if request.GET.get("team"):  # the team lens (web/views_teams.py)
+        from .views_teams import team_dashboard
+
+        response, filters = team_dashboard(request)
+        if response is not None:
+            return response
+    context = _usage_context(request, filters=filters)
     context["view"] = "team"
-    if request.membership.can_see_member_spend:
-        context["member_table"] = _member_table(request, context["filters"], context["data_version"])
+    context["team_lens"] = True  # a link to pick a team on the Teams tab: no query here
+    filters = context["filters"]
+    access = person_access(request.membership, start=filters.start, end=filters.end)
+    if access.sees_individuals:
+        context["member_table"] = _member_table(request, filters, context["data_version"], access)
     return render(request, "analytics/dashboard.html", context)
 
 
@@ -120,24 +147,44 @@ def my_usage(request):
     return _member_page(request, member, own=True)
 
 
+def _people_access(request):
+    """The privacy rule for the range the request asks about."""
+    filters = parse_range(request.GET, _today())
+    return filters, person_access(request.membership, start=filters.start, end=filters.end)
+
+
 @require_GET
-@org_required(capability=SPEND_CAPABILITY)
+@org_required
 def member_detail(request, member_id):
     member = selectors.get_member(request.organization, member_id)
     if member is None:
         raise Http404("No such member.")
+    if not _people_access(request)[1].may_see(member.person_id):
+        raise PermissionDenied("Owners, admins and the member's team leads only.")
     return _member_page(request, member, own=False)
 
 
 @require_GET
-@org_required(capability=SPEND_CAPABILITY)
+@org_required
 def members_csv(request):
-    filters = parse_range(request.GET, _today())
+    filters, access = _people_access(request)
+    if not access.sees_individuals:
+        raise PermissionDenied("Owners, admins and team leads only.")
+    from .views_teams import team_filter, team_people  # the team lens: ?team=
+
+    team_filter(request, filters, access)
     sort = tables.clean_sort(
         request.GET.get("sort"), tables.MEMBER_COLUMNS, MEMBER_DEFAULT_SORT, tables.MEMBER_UNSORTABLE
     )
-    rows = selectors.member_usage(request.organization, filters.start, filters.end, sort=sort)
-    filename = f"ai-usage-by-member-{filters.start}-to-{filters.end}.csv"
+    rows = selectors.member_usage(
+        request.organization,
+        filters.start,
+        filters.end,
+        sort=sort,
+        person_ids=team_people(request, filters, access),
+    )
+    team = f"-team-{filters.team}" if filters.team else ""
+    filename = f"ai-usage-by-member{team}-{filters.start}-to-{filters.end}.csv"
     return csv_response(filename, tables.MEMBER_COLUMNS, rows)
 
 

@@ -1,12 +1,13 @@
 """The store: each tool's synced tables, their rollups, and the tool-neutral `ToolDay` facts."""
 
 from .base import CENTS, OrgOwned
+from .chargeback import ChargebackLine
 from .cursor import AiChange, AiCommit, CursorMember, DailyUsage, SpendSnapshot, TeamAnalytics, UsageEvent
 from .rollups import MemberDailyRollup, ModelDailyRollup, OrgDailyRollup, RollupCounters
-from .tool_day import Tool, ToolDay, ToolOrgDay
+from .tool_day import Tool, ToolDay, ToolOrgDay, ToolTeamDay
 
 __all__ = [
-    "CENTS", "AiChange", "AiCommit", "CursorMember", "DailyUsage", "MemberDailyRollup",
+    "CENTS", "AiChange", "AiCommit", "ChargebackLine", "CursorMember", "DailyUsage", "MemberDailyRollup",
     "ModelDailyRollup", "OrgDailyRollup", "OrgOwned", "RollupCounters", "SpendSnapshot",
-    "TeamAnalytics", "Tool", "ToolDay", "ToolOrgDay", "UsageEvent",
+    "TeamAnalytics", "Tool", "ToolDay", "ToolOrgDay", "ToolTeamDay", "UsageEvent",
 ]  # fmt: skip

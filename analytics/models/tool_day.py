@@ -6,6 +6,7 @@ does not report is NULL, never 0, so a page can say "not reported" instead of "z
 """
 
 from django.db import models
+from django.db.models import Q
 
 from .base import OrgOwned
 
@@ -56,7 +57,7 @@ class ToolDay(ToolCounters):
 class ToolOrgDay(ToolCounters):
     """ToolDay summed per organization, tool and day: what an organization-wide chart reads.
 
-    Built by the same statement that a per-team rollup will use (grouped by team instead).
+    Built by the same statement as the per-team rollup `ToolTeamDay` (grouped by team there).
     """
 
     active_people = models.IntegerField(default=0)
@@ -66,3 +67,31 @@ class ToolOrgDay(ToolCounters):
         constraints = [
             models.UniqueConstraint(fields=["organization", "tool", "day"], name="uniq_tool_org_day")
         ]
+
+
+class ToolTeamDay(ToolCounters):
+    """ToolDay summed per team (its sub-teams included), tool and day, counting each person in
+    the teams whose membership was valid on that day; `team` NULL is "no team" that day.
+
+    A person in two sub-teams of one team counts once for that team. Rebuilt after each sync
+    and whenever teams or memberships change (`refresh_team_days`).
+    """
+
+    team = models.ForeignKey("people.Team", null=True, on_delete=models.CASCADE, related_name="+")
+    active_people = models.IntegerField(default=0)
+    people = models.IntegerField(default=0, help_text="People with a fact row that day")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "tool", "team", "day"],
+                condition=Q(team__isnull=False),
+                name="uniq_tool_team_day",
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "tool", "day"],
+                condition=Q(team__isnull=True),
+                name="uniq_tool_no_team_day",
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "tool", "day"], name="tool_team_day_org_day")]

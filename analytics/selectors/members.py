@@ -58,7 +58,16 @@ def _top_models(org, start, end, member_ids=None) -> dict:
     return {member_id: model for member_id, (_, model) in best.items()}
 
 
-def _member_sql(order_by: str, paged: bool) -> str:
+def _people_clause(person_ids) -> str:
+    """Narrow the table to these people (the privacy rule or a team filter); None: everyone.
+    Ids are integers, so writing them into the statement is safe and portable."""
+    if person_ids is None:
+        return ""
+    ids = sorted({int(i) for i in person_ids})
+    return f"AND m.person_id IN ({', '.join(map(str, ids))})" if ids else "AND 1 = 0"
+
+
+def _member_sql(order_by: str, paged: bool, person_ids=None) -> str:
     sums = ",\n".join(f"COALESCE(SUM(r.{c}), 0) AS {c}" for c in MEMBER_COUNTERS)
     columns = ", ".join(f"COALESCE(a.{c}, 0) AS {c}" for c in MEMBER_COUNTERS)
     return f"""
@@ -88,6 +97,7 @@ def _member_sql(order_by: str, paged: bool) -> str:
                SELECT MAX(cycle_start) FROM {SpendSnapshot._meta.db_table} WHERE organization_id = %(org)s
            )
         WHERE m.organization_id = %(org)s AND (NOT m.is_removed OR a.member_id IS NOT NULL)
+          {_people_clause(person_ids)}
         ORDER BY {order_by}
         {"LIMIT %(limit)s OFFSET %(offset)s" if paged else ""}
     """  # nosec B608  # identifiers from model metadata and code constants; every value is a bound parameter
@@ -101,10 +111,10 @@ def _order_by(sort: str) -> str:
     return f"{expression} {direction} NULLS LAST, LOWER(m.email) ASC, m.id ASC"
 
 
-def _fetch_rows(org, start, end, *, sort: str, limit: int | None = None, offset: int = 0):
+def _fetch_rows(org, start, end, *, sort: str, limit: int | None = None, offset: int = 0, person_ids=None):
     params = {"org": org.pk, "start": start, "end": end, "limit": limit, "offset": offset}
     with connection.cursor() as cursor:
-        cursor.execute(_member_sql(_order_by(sort), paged=limit is not None), params)
+        cursor.execute(_member_sql(_order_by(sort), paged=limit is not None, person_ids=person_ids), params)
         names = [col[0] for col in cursor.description]
         raw = cursor.fetchall()
     rows, total = [], 0
@@ -124,7 +134,7 @@ def _fetch_rows(org, start, end, *, sort: str, limit: int | None = None, offset:
     return rows, total
 
 
-def member_usage(org, start, end, *, sort: str = "email") -> list[dict]:
+def member_usage(org, start, end, *, sort: str = "email", person_ids=None) -> list[dict]:
     """One row per Cursor member over start..end inclusive (all of them: API and CSV).
 
     Members listed: the roster (not removed) plus anyone with activity in the range.
@@ -134,9 +144,10 @@ def member_usage(org, start, end, *, sort: str = "email") -> list[dict]:
     rejects), None without any), total/accepted lines added, usage_events, spend_cents
     (usage events' charged cents in the range), cycle_spend_cents (the latest cycle's
     overall spend snapshot, None without one), top_model. Sorted by `sort` (a column,
-    "-column" for descending; email by default).
+    "-column" for descending; email by default). `person_ids` (a set of Person ids) keeps
+    only those people's members; None keeps everyone.
     """
-    rows, _ = _fetch_rows(org, start, end, sort=sort)
+    rows, _ = _fetch_rows(org, start, end, sort=sort, person_ids=person_ids)
     top = _top_models(org, start, end)
     for row in rows:
         row["top_model"] = top.get(row["member_id"], "")
@@ -146,13 +157,19 @@ def member_usage(org, start, end, *, sort: str = "email") -> list[dict]:
 BIGINT_MAX = 2**63 - 1
 
 
-def member_usage_page(org, start, end, *, sort: str, page: int, page_size: int) -> tuple[list[dict], int]:
+def member_usage_page(
+    org, start, end, *, sort: str, page: int, page_size: int, person_ids=None
+) -> tuple[list[dict], int]:
     """One page of `member_usage` rows sorted in the database, and the total row count."""
     # OFFSET is a bigint: a page number past this bound would make PostgreSQL refuse the query.
     page = min(max(1, page), BIGINT_MAX // page_size)
-    rows, total = _fetch_rows(org, start, end, sort=sort, limit=page_size, offset=(page - 1) * page_size)
+    rows, total = _fetch_rows(
+        org, start, end, sort=sort, limit=page_size, offset=(page - 1) * page_size, person_ids=person_ids
+    )
     if not rows and page > 1:  # past the last page: show the first, as Paginator.get_page would
-        return member_usage_page(org, start, end, sort=sort, page=1, page_size=page_size)
+        return member_usage_page(
+            org, start, end, sort=sort, page=1, page_size=page_size, person_ids=person_ids
+        )
     top = _top_models(org, start, end, [r["member_id"] for r in rows])
     for row in rows:
         row["top_model"] = top.get(row["member_id"], "")

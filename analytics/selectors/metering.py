@@ -82,12 +82,17 @@ def _record(product, group_by, row, active_users) -> dict:
     }
 
 
-def person_metering(organization, start: date, end: date, *, grain: str, by_user: bool) -> list[dict]:
+def person_metering(
+    organization, start: date, end: date, *, grain: str, by_user: bool, person_ids=None
+) -> list[dict]:
     """Every tool's records for the whole organization or per person, from ToolDay: the
-    person-days that carry billed requests give both the sums and the distinct people."""
+    person-days that carry billed requests give both the sums and the distinct people.
+    `person_ids` keeps only those people (a team filter); None keeps everyone."""
     rows = ToolDay.objects.filter(
         organization=organization, day__range=(start, end), billed_requests__gt=0
     ).annotate(period=_period(grain))
+    if person_ids is not None:
+        rows = rows.filter(person_id__in=person_ids)
     keys = ["period", "tool"]
     if by_user:
         rows = rows.annotate(key=F("person__primary_email"))
@@ -126,14 +131,21 @@ MeteringSource = Callable[..., list[dict]]
 METERING_SOURCES: dict[str, MeteringSource] = {Tool.CURSOR.value: cursor_model_metering}
 
 
-def usage_metering(organization, start: date, end: date, *, grain: str = "day", group_by=None) -> list[dict]:
-    """Metering records of every product for the UTC days start..end inclusive."""
+def usage_metering(
+    organization, start: date, end: date, *, grain: str = "day", group_by=None, person_ids=None
+) -> list[dict]:
+    """Metering records of every product for the UTC days start..end inclusive
+    (`person_ids`: only those people's, for no grouping or per user)."""
     if grain not in GRAINS:
         raise ValueError(f"grain must be one of {', '.join(GRAINS)}")
     if group_by is not None and group_by not in GROUPS:
         raise ValueError(f"group_by must be one of {', '.join(GROUPS)}")
     if group_by in (None, "user"):
-        records = person_metering(organization, start, end, grain=grain, by_user=group_by == "user")
+        records = person_metering(
+            organization, start, end, grain=grain, by_user=group_by == "user", person_ids=person_ids
+        )
+    elif person_ids is not None:
+        raise ValueError("a people filter applies to the totals and group_by=user only")
     else:
         records = []
         for source in METERING_SOURCES.values():

@@ -1,4 +1,5 @@
-"""The tool-neutral facts (`ToolDay`) and their organization rollup (`ToolOrgDay`).
+"""The tool-neutral facts (`ToolDay`) and their rollups per organization (`ToolOrgDay`) and
+per team (`ToolTeamDay`), both built by one statement over the facts.
 
 Each tool maps its own counters onto the neutral names once, here, as a table of SQL
 expressions over that tool's per-member daily rollup. A neutral metric a tool does not
@@ -10,10 +11,12 @@ organization_id; the SQL is portable (PostgreSQL; SQLite in the embedded mode).
 from datetime import date
 
 from django.db import connection, transaction
+from django.db.models import Max, Min
 
+from people.models import TeamClosure, TeamMembership
 from people.services import people_for_emails
 
-from ..models import CursorMember, MemberDailyRollup, Tool, ToolDay, ToolOrgDay
+from ..models import CursorMember, MemberDailyRollup, Tool, ToolDay, ToolOrgDay, ToolTeamDay
 
 # Neutral metric → expression over Cursor's MemberDailyRollup `r` (summed per person and day).
 CURSOR_TO_TOOL_DAY = {
@@ -65,21 +68,87 @@ def _cursor_fact_sql() -> str:
     """  # nosec B608  # identifiers from model metadata and code constants; every value is a bound parameter
 
 
-def _org_rollup_sql() -> str:
-    sums = ", ".join(f"SUM({metric})" for metric in METRICS)
+def _rollup_sql(table: str, group: str, facts: str) -> str:
+    """The one rollup statement: `facts` (rows of ToolDay aliased `t`, with a `team_id`
+    column) summed per `group` and day into `table`."""
+    sums = ", ".join(f"SUM(t.{metric})" for metric in METRICS)
+    team_column = "team_id, " if group else ""
     return f"""
-        INSERT INTO {ToolOrgDay._meta.db_table}
-            (organization_id, tool, day, active_people, people, {", ".join(METRICS)}, cost_is_estimate)
-        SELECT %(org)s, %(tool)s, day, SUM(CASE WHEN active THEN 1 ELSE 0 END), COUNT(*), {sums},
-               MAX(CASE WHEN cost_is_estimate THEN 1 ELSE 0 END) = 1
-        FROM {ToolDay._meta.db_table}
-        WHERE organization_id = %(org)s AND tool = %(tool)s AND day BETWEEN %(start)s AND %(end)s
-        GROUP BY day
+        INSERT INTO {table}
+            (organization_id, tool, {team_column}day, active_people, people, {", ".join(METRICS)},
+             cost_is_estimate)
+        SELECT %(org)s, %(tool)s, {"t.team_id, " if group else ""}t.day,
+               SUM(CASE WHEN t.active THEN 1 ELSE 0 END), COUNT(*), {sums},
+               MAX(CASE WHEN t.cost_is_estimate THEN 1 ELSE 0 END) = 1
+        FROM ({facts}) t
+        GROUP BY {"t.team_id, " if group else ""}t.day
     """  # nosec B608  # identifiers from model metadata and code constants; every value is a bound parameter
 
 
+_FACTS = f"""
+    SELECT f.* FROM {ToolDay._meta.db_table} f
+    WHERE f.organization_id = %(org)s AND f.tool = %(tool)s AND f.day BETWEEN %(start)s AND %(end)s
+"""
+# The membership valid on the fact's day (inclusive dates; no end: still in the team).
+_VALID = "m.person_id = f.person_id AND m.organization_id = %(org)s AND m.start <= f.day AND (m.end IS NULL OR m.end >= f.day)"
+# Each fact once per team that contains it (directly or through a sub-team), de-duplicated so
+# a person in two sub-teams counts once for their common parent.
+_TEAM_FACTS = f"""
+    SELECT f.*, x.team_id FROM {ToolDay._meta.db_table} f
+    JOIN (
+        SELECT DISTINCT c.ancestor_id AS team_id, f.id AS fact_id
+        FROM {ToolDay._meta.db_table} f
+        JOIN {TeamMembership._meta.db_table} m ON {_VALID}
+        JOIN {TeamClosure._meta.db_table} c ON c.descendant_id = m.team_id AND c.organization_id = %(org)s
+        WHERE f.organization_id = %(org)s AND f.tool = %(tool)s AND f.day BETWEEN %(start)s AND %(end)s
+    ) x ON x.fact_id = f.id
+"""
+_NO_TEAM_FACTS = _FACTS + f"AND NOT EXISTS (SELECT 1 FROM {TeamMembership._meta.db_table} m WHERE {_VALID})"
+
+
+def _org_rollup_sql() -> str:
+    return _rollup_sql(ToolOrgDay._meta.db_table, "", _FACTS)
+
+
+def _team_rollup_sqls() -> list[str]:
+    table = ToolTeamDay._meta.db_table
+    no_team = _NO_TEAM_FACTS.replace("SELECT f.*", "SELECT f.*, CAST(NULL AS BIGINT) AS team_id", 1)
+    return [_rollup_sql(table, "team", _TEAM_FACTS), _rollup_sql(table, "team", no_team)]
+
+
+def _rebuild_team_days(cursor, params: dict) -> None:
+    ToolTeamDay.objects.filter(
+        organization_id=params["org"], tool=params["tool"], day__range=(params["start"], params["end"])
+    ).delete()
+    for sql in _team_rollup_sqls():
+        cursor.execute(sql, params)
+
+
+def refresh_team_days(organization_id: int, start: date | None = None, end: date | None = None) -> None:
+    """Rebuild ToolTeamDay of every tool for start..end (default: every day with facts).
+
+    Call after teams, the tree or memberships changed; a sync calls it through
+    `refresh_cursor_tool_days`.
+    """
+    spans = (
+        ToolDay.objects.filter(organization_id=organization_id)
+        .values("tool")
+        .annotate(first=Min("day"), last=Max("day"))
+        .order_by()
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        for span in spans:
+            lo = max(span["first"], start) if start else span["first"]
+            hi = min(span["last"], end) if end else span["last"]
+            if lo <= hi:
+                _rebuild_team_days(
+                    cursor, {"org": organization_id, "tool": span["tool"], "start": lo, "end": hi}
+                )
+
+
 def refresh_cursor_tool_days(organization_id: int, start: date, end: date) -> None:
-    """Rebuild Cursor's ToolDay and ToolOrgDay rows for start..end from its member rollup.
+    """Rebuild Cursor's ToolDay, ToolOrgDay and ToolTeamDay rows for start..end from its
+    member rollup.
 
     Call after the Cursor rollups of the same days were refreshed.
     """
@@ -94,3 +163,4 @@ def refresh_cursor_tool_days(organization_id: int, start: date, end: date) -> No
             ).delete()
         cursor.execute(_cursor_fact_sql(), {**params, "estimate": False})
         cursor.execute(_org_rollup_sql(), params)
+        _rebuild_team_days(cursor, params)

@@ -4,10 +4,13 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions
 
 from analytics.selectors.metering import usage_metering
+from people.access import person_access
+from people.models import Person
 
 from .. import params
 from ..base import BAD_PARAMS, COMMON_ERRORS, ORG, ListEndpoint, error_response
 from ..serializers import MeteringRecordSerializer
+from . import teams
 
 
 @extend_schema(
@@ -18,14 +21,14 @@ from ..serializers import MeteringRecordSerializer
         "and metrics. Today the product is always `cursor`. Periods without usage events have "
         "no record; `active_users` counts distinct members with at least one usage event in "
         "the period and group. `group_by=user` (each member's usage and cost) is for owners "
-        "and admins."
+        "and admins, and for team leads (the people of their teams)."
     ),
-    parameters=[ORG, params.MeteringParams],
+    parameters=[ORG, params.MeteringParams, teams.TEAM_PARAM],
     responses={
         200: MeteringRecordSerializer(many=True),
         400: BAD_PARAMS,
         **COMMON_ERRORS,
-        403: error_response("group_by=user is for owners and admins."),
+        403: error_response("group_by=user is for owners, admins and team leads."),
     },
 )
 class UsageMetering(ListEndpoint):
@@ -33,11 +36,30 @@ class UsageMetering(ListEndpoint):
 
     def get_rows(self):
         p = params.parse(params.MeteringParams, self.request)
-        # Per-member cost is member spend: the same capability as the spend review.
-        if p.get("group_by") == "user" and not self.request.membership.can_see_member_spend:
-            raise exceptions.PermissionDenied(
-                "group_by=user shows each member's spend: owners and admins only."
-            )
-        return usage_metering(
-            self.organization, p["start"], p["end"], grain=p["grain"], group_by=p.get("group_by")
+        # Per-person cost: the privacy rule (owners and admins everyone, team leads their teams).
+        access = None
+        if p.get("group_by") == "user":
+            access = person_access(self.request.membership, start=p["start"], end=p["end"])
+            if not access.sees_individuals:
+                raise exceptions.PermissionDenied(
+                    "group_by=user shows each member's spend: owners and admins only, or team leads for their teams."
+                )
+        people = teams.team_people(self.request, self.organization, p["start"], p["end"])
+        if people is not None and p.get("group_by") in ("model", "kind"):
+            raise exceptions.ValidationError({"team": ["team works without group_by or with group_by=user."]})
+        records = usage_metering(
+            self.organization,
+            p["start"],
+            p["end"],
+            grain=p["grain"],
+            group_by=p.get("group_by"),
+            person_ids=people,
         )
+        if access is not None and not access.everyone:
+            visible = set(
+                Person.objects.filter(organization=self.organization, pk__in=access.person_ids).values_list(
+                    "primary_email", flat=True
+                )
+            )
+            records = [r for r in records if r["key"] in visible]
+        return records

@@ -1,9 +1,11 @@
 """Usage and spend endpoints: the dashboard's own selectors, so the figures match its pages."""
 
 from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions
 from rest_framework.response import Response
 
 from analytics import selectors
+from people.access import person_access
 
 from .. import params
 from ..base import ADMIN_ERRORS, BAD_PARAMS, COMMON_ERRORS, ORG, ListEndpoint, OrgAPIView
@@ -13,6 +15,7 @@ from ..serializers import (
     ModelUsageSerializer,
     SpendSerializer,
 )
+from . import teams
 
 
 class DateRangeList(ListEndpoint):
@@ -26,12 +29,12 @@ class DateRangeList(ListEndpoint):
         raise NotImplementedError
 
 
-def range_schema(serializer, *, summary, description, errors=COMMON_ERRORS, tags=("usage",)):
+def range_schema(serializer, *, summary, description, errors=COMMON_ERRORS, tags=("usage",), extra=()):
     return extend_schema(
         tags=list(tags),
         summary=summary,
         description=description,
-        parameters=[ORG, params.DateRangeParams],
+        parameters=[ORG, params.DateRangeParams, *extra],
         responses={200: serializer(many=True), 400: BAD_PARAMS, **errors},
     )
 
@@ -49,6 +52,7 @@ class DailyUsage(DateRangeList):
     serializer_class = DailyUsageSerializer
 
     def select(self, start, end):
+        teams.refuse_team(self.request, "/usage/daily")
         return selectors.daily_series(self.organization, start, end)
 
 
@@ -61,24 +65,32 @@ class ModelUsage(DateRangeList):
     serializer_class = ModelUsageSerializer
 
     def select(self, start, end):
+        teams.refuse_team(self.request, "/usage/models")
         return selectors.model_usage(self.organization, start, end)
 
 
 @range_schema(
     MemberUsageSerializer,
-    summary="Usage per member (owners and admins)",
+    summary="Usage per member (owners, admins and team leads)",
     description=(
         "One row per Cursor member (the roster, plus removed members with activity in the "
-        "range), sorted by email."
+        "range), sorted by email. Owners and admins get everyone; a team lead gets the people "
+        "of the teams they lead (and their sub-teams) during the range; others get 403."
     ),
-    errors=ADMIN_ERRORS,
+    errors={**ADMIN_ERRORS, 403: ADMIN_ERRORS[403]},
+    extra=[teams.TEAM_PARAM],
 )
 class MemberUsage(DateRangeList):
-    required_capability = "can_see_member_spend"
     serializer_class = MemberUsageSerializer
 
     def select(self, start, end):
-        return selectors.member_usage(self.organization, start, end)
+        access = person_access(self.request.membership, start=start, end=end)
+        if not access.sees_individuals:
+            raise exceptions.PermissionDenied("Per-member usage is for owners, admins and team leads.")
+        people = teams.team_people(self.request, self.organization, start, end)
+        if not access.everyone:
+            people = access.person_ids if people is None else people & access.person_ids
+        return selectors.member_usage(self.organization, start, end, person_ids=people)
 
 
 class Spend(OrgAPIView):

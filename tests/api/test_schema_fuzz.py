@@ -48,6 +48,10 @@ OPERATIONS = [
     ("GET", "/api/v1/orgs/{org}/spend"),
     ("GET", "/api/v1/orgs/{org}/sync-runs"),
     ("POST", "/api/v1/orgs/{org}/integrations/cursor/sync"),
+    ("GET", "/api/v1/orgs/{org}/teams"),
+    ("GET", "/api/v1/orgs/{org}/teams/compare"),
+    ("GET", "/api/v1/orgs/{org}/people"),
+    ("GET", "/api/v1/orgs/{org}/chargeback"),
 ]
 
 

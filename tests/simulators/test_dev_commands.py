@@ -59,7 +59,9 @@ def test_demo_sets_up_syncs_and_a_second_run_reuses_everything(tmp_path):
     assert "Created organization Demo Robotics" in first.stdout
     assert "Sync succeeded" in first.stdout
     assert "owner@demo.koalr.test / demo-owner-2026" in first.stdout
+    assert "Created demo teams" in first.stdout
     second = manage(*args, env=env, timeout=300)
     assert second.returncode == 0, second.stderr
     assert "Reusing organization Demo Robotics" in second.stdout
     assert "Reusing the Cursor connection" in second.stdout
+    assert "Created demo teams" not in second.stdout

@@ -23,6 +23,8 @@ from koalr.accounts.models import Membership, Organization, User
 from koalr.accounts.services import create_organization_with_owner
 from simulators.cursor import CursorSimulator
 
+from ...demo_teams import ensure_demo_teams
+
 DEMO_SLUG = "demo"
 DEMO_ORG_NAME = "Demo Robotics"
 OWNER_EMAIL = "owner@demo.koalr.test"
@@ -80,6 +82,8 @@ class Command(BaseCommand):
             logging.getLogger("integrations.cursor").setLevel(logging.WARNING)
             call_command("sync_cursor", org=org.slug, days=days if first_sync else None, stdout=self.stdout)
             self.ensure_alerts(org, owner)
+            if ensure_demo_teams(org, owner=owner, lead=member):  # devtools/demo_teams.py
+                self.step("Created demo teams (Engineering, Go-to-market and their sub-teams)")
             self.print_credentials(host, port, member)
             if not no_serve:
                 call_command("runserver", f"{host}:{port}", use_reloader=False)
