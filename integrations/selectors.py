@@ -180,7 +180,9 @@ def capabilities_of(connection: Connection) -> list[Capability]:
 
 
 def active_run(organization) -> SyncRun | None:
-    return SyncRun.objects.filter(organization=organization, status__in=SyncRun.ACTIVE_STATUSES).first()
+    return SyncRun.objects.filter(
+        organization=organization, provider=Provider.CURSOR, status__in=SyncRun.ACTIVE_STATUSES
+    ).first()
 
 
 def connection_page(organization) -> ConnectionPage | None:
@@ -188,7 +190,7 @@ def connection_page(organization) -> ConnectionPage | None:
     connection = cursor_connection(organization)
     if connection is None:
         return None
-    runs = list(SyncRun.objects.filter(organization=organization)[:RECENT_RUNS])
+    runs = list(SyncRun.objects.filter(organization=organization, provider=Provider.CURSOR)[:RECENT_RUNS])
     current = next((r for r in runs if r.is_active), None) or active_run(organization)
     return ConnectionPage(
         connection=connection,
@@ -207,7 +209,7 @@ def progress_payload(organization) -> dict | None:
     connection = cursor_connection(organization)
     if connection is None:
         return None
-    run = SyncRun.objects.filter(organization=organization).first()
+    run = SyncRun.objects.filter(organization=organization, provider=Provider.CURSOR).first()
     payload = {
         "connection": {
             "status": connection.status,

@@ -222,13 +222,8 @@ class CopilotClient(CopilotHttp):
 
     # -- connect flow -------------------------------------------------------------------------
 
-    def validate(self) -> Validation:
-        """Check the token against seats (first page) and the latest report, as connecting does.
-
-        Seats must answer (InvalidToken, MissingScope, OrgNotFound … propagate). The report check
-        raises MissingScope / PolicyDisabled on 403; "no report yet" (204/404) is allowed, since
-        GitHub needs up to three days after telemetry starts.
-        """
+    def seat_summary(self) -> tuple[int, str]:
+        """(total seats, plan type of the first seat) from one small page of the seat list."""
         data, _ = self._call(f"{self.prefix}/copilot/billing/seats", bucket="seats", params={"per_page": 1})
         if not isinstance(data, dict) or not isinstance(data.get("seats"), list):
             raise UpstreamError("unexpected response shape from the seats endpoint")
@@ -236,6 +231,16 @@ class CopilotClient(CopilotHttp):
         plan = ""
         if data["seats"] and isinstance(data["seats"][0], dict):
             plan = str(data["seats"][0].get("plan_type") or "")
+        return total, plan
+
+    def validate(self) -> Validation:
+        """Check the token against seats (first page) and the latest report, as connecting does.
+
+        Seats must answer (InvalidToken, MissingScope, OrgNotFound … propagate). The report check
+        raises MissingScope / PolicyDisabled on 403; "no report yet" (204/404) is allowed, since
+        GitHub needs up to three days after telemetry starts.
+        """
+        total, plan = self.seat_summary()
         window = self.latest_report_window()
         return Validation(total_seats=total, plan_type=plan, latest_report_day=window[1] if window else None)
 
