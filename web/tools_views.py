@@ -90,3 +90,28 @@ def copilot_seat_price(request):
         request, f"Copilot seat price set to ${form.cleaned_data['seat_price'] / 100:,.2f} per month."
     )
     return redirect(reverse("analytics:tools") + "#overlap")
+
+
+def compare_dashboard(request):
+    """The dashboard with the tool switch on Copilot or All (web.views.dashboard delegates here)."""
+    from .pages import tool_switch
+
+    org = request.organization
+    filters = parse_range(request.GET, _today())
+    choice = tool_switch.parse_tool(request.GET.get("tool"))
+    data = tool_switch.load(org, filters.start, filters.end, choice)
+    return render(
+        request,
+        "analytics/dashboard_tools.html",
+        {
+            "data": data,
+            "filters": filters,
+            "tool": choice,
+            "tool_choices": tool_switch.CHOICES,
+            "presets": ["7", "30", "90"],
+            "figures": render_charts(tool_switch.CHARTS, data),
+            "is_admin": request.membership.can_see_member_spend,
+            "view": "team",
+            "nav_section": "analytics",
+        },
+    )

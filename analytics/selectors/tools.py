@@ -251,3 +251,52 @@ def copilot_idle_seats(org, today: date, *, price: SeatPrice) -> dict:
         "idle_30": idle[30],
         "monthly_saving_cents": sum(price.cents for r in idle[30] if not r["pending_cancellation_date"]),
     }
+
+
+# -- the dashboard's tool switch ----------------------------------------------------------------
+
+
+def tool_daily(org, start: date, end: date, tools) -> dict[str, dict[date, dict]]:
+    """tool → day → {active_people, requests, cost_cents} from ToolOrgDay (sparse: a day a
+    tool has no facts for is absent, so a chart shows a gap rather than a zero)."""
+    result: dict[str, dict[date, dict]] = {tool: {} for tool in tools}
+    rows = ToolOrgDay.objects.filter(organization=org, tool__in=list(tools), day__range=(start, end)).values(
+        "tool", "day", "active_people", "requests", "cost_cents"
+    )
+    for row in rows:
+        result[row["tool"]][row["day"]] = row
+    return result
+
+
+def _cursor_models(org, start: date, end: date) -> list[dict]:
+    from .model_usage import model_usage
+
+    return [
+        {"model": m["model"] or "unknown", "count": m["usage_events"], "unit": "requests"}
+        for m in model_usage(org, start, end, with_users=False)
+    ]
+
+
+def _copilot_models(org, start: date, end: date) -> list[dict]:
+    from ..models import CopilotUserDayBreakdown
+
+    rows = (
+        CopilotUserDayBreakdown.objects.filter(organization=org, dimension="model", day__range=(start, end))
+        .values("value")
+        .annotate(count=Sum("interactions"))
+        .order_by("-count", "value")
+    )
+    return [{"model": r["value"], "count": r["count"] or 0, "unit": "chat prompts"} for r in rows]
+
+
+# tool → its model mix (each tool counts in its own unit)
+MODEL_MIX: dict[str, Callable] = {Tool.CURSOR: _cursor_models, Tool.COPILOT: _copilot_models}
+
+
+def model_mix(org, start: date, end: date, tool: str) -> list[dict]:
+    return MODEL_MIX[tool](org, start, end)
+
+
+def acceptance(org, start: date, end: date, tool: str) -> tuple[float | None, str]:
+    reader, definition = ACCEPTANCE[tool]
+    return reader(org, start, end), definition
