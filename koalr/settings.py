@@ -171,6 +171,17 @@ CURSOR_SYNC_LOOKBACK_DAYS = env.int("CURSOR_SYNC_LOOKBACK_DAYS", default=2)
 # Teams: a group smaller than this shows only merged into "Other" to who may not see its people.
 TEAM_MIN_GROUP_SIZE = env.int("TEAM_MIN_GROUP_SIZE", default=3)
 
+# GitHub Copilot (docs/copilot-api.md). Pacing stays on against api.github.com.
+COPILOT_API_BASE_URL = env.str("COPILOT_API_BASE_URL", default="https://api.github.com")
+COPILOT_RATE_LIMITS = env.bool("COPILOT_RATE_LIMITS", default=True)
+COPILOT_BACKFILL_DAYS = env.int("COPILOT_BACKFILL_DAYS", default=90)
+# Monthly Copilot seat prices (cents) used until an admin sets the organization's own on the
+# Tools page: GitHub's list prices, shown as estimates.
+COPILOT_SEAT_PRICE_CENTS = {
+    "business": env.int("COPILOT_BUSINESS_SEAT_CENTS", default=1900),
+    "enterprise": env.int("COPILOT_ENTERPRISE_SEAT_CENTS", default=3900),
+}
+
 # Celery: Redis broker when REDIS_URL is set, otherwise tasks run eagerly in-process.
 REDIS_URL = env.str("REDIS_URL", default="")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
@@ -230,6 +241,10 @@ CELERY_BEAT_SCHEDULE = {
     "recover-interrupted-syncs": {
         "task": "integrations.tasks.recover_interrupted_syncs",
         "schedule": 60.0,
+    },
+    "sync-copilot-connections-hourly": {
+        "task": "integrations.tasks.enqueue_hourly_copilot_syncs",
+        "schedule": crontab(minute=37),
     },
 }
 

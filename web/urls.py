@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_teams
+from . import tools_views, views, views_teams
 from .directory import views as directory
 
 app_name = "analytics"
@@ -35,4 +35,7 @@ urlpatterns = [
         directory.membership_end,
         name="membership_end",
     ),
+    path("tools/", tools_views.tools_page, name="tools"),
+    path("tools/overlap.csv", tools_views.overlap_csv, name="tools_overlap_csv"),
+    path("tools/copilot-seat-price/", tools_views.copilot_seat_price, name="tools_copilot_seat_price"),
 ]

@@ -100,6 +100,10 @@ def _member_table(request, filters, version, access, *, person_ids=None) -> dict
 @require_GET
 @org_required
 def dashboard(request):
+    if request.GET.get("tool") in ("copilot", "all"):  # the tool switch (web/tools_views.py)
+        from .tools_views import compare_dashboard
+
+        return compare_dashboard(request)
     filters = None
     if request.GET.get("team"):  # the team lens (web/views_teams.py)
         from .views_teams import team_dashboard
@@ -110,6 +114,10 @@ def dashboard(request):
     context = _usage_context(request, filters=filters)
     context["view"] = "team"
     context["team_lens"] = True  # a link to pick a team on the Teams tab: no query here
+    context.update(
+        tool="cursor",
+        tool_choices=(("cursor", "Cursor"), ("copilot", "GitHub Copilot"), ("all", "All tools")),
+    )
     filters = context["filters"]
     access = person_access(request.membership, start=filters.start, end=filters.end)
     if access.sees_individuals:
@@ -229,7 +237,11 @@ def _spend_context(request, overview, form=None) -> dict:
 @org_required(capability=SPEND_CAPABILITY)
 def spend_review(request):
     overview = selectors.spend_overview(request.organization, today=_today(), include_members=False)
-    return render(request, "analytics/spend_review.html", _spend_context(request, overview))
+    context = _spend_context(request, overview)
+    from .tools_views import copilot_idle_for  # Copilot's idle seats join the list (tools_views.py)
+
+    context["copilot_idle"] = copilot_idle_for(request.organization, _today())
+    return render(request, "analytics/spend_review.html", context)
 
 
 @require_POST

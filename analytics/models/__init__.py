@@ -2,12 +2,22 @@
 
 from .base import CENTS, OrgOwned
 from .chargeback import ChargebackLine
+from .copilot import (
+    CopilotBillingLine,
+    CopilotOrgDay,
+    CopilotReportDay,
+    CopilotSeat,
+    CopilotUserDay,
+    CopilotUserDayBreakdown,
+)
 from .cursor import AiChange, AiCommit, CursorMember, DailyUsage, SpendSnapshot, TeamAnalytics, UsageEvent
 from .rollups import MemberDailyRollup, ModelDailyRollup, OrgDailyRollup, RollupCounters
 from .tool_day import Tool, ToolDay, ToolOrgDay, ToolTeamDay
 
 __all__ = [
-    "CENTS", "AiChange", "AiCommit", "ChargebackLine", "CursorMember", "DailyUsage", "MemberDailyRollup",
+    "CENTS", "AiChange", "AiCommit", "ChargebackLine", "CopilotBillingLine", "CopilotOrgDay",
+    "CopilotReportDay", "CopilotSeat", "CopilotUserDay", "CopilotUserDayBreakdown", "CursorMember",
+    "DailyUsage", "MemberDailyRollup",
     "ModelDailyRollup", "OrgDailyRollup", "OrgOwned", "RollupCounters", "SpendSnapshot",
     "TeamAnalytics", "Tool", "ToolDay", "ToolOrgDay", "ToolTeamDay", "UsageEvent",
 ]  # fmt: skip

@@ -18,10 +18,12 @@ from . import teams
     summary="Unified usage metering",
     description=(
         "Usage records of every connected AI tool in one shape: period, product, grouping key "
-        "and metrics. Today the product is always `cursor`. Periods without usage events have "
-        "no record; `active_users` counts distinct members with at least one usage event in "
-        "the period and group. `group_by=user` (each member's usage and cost) is for owners "
-        "and admins, and for team leads (the people of their teams)."
+        "and metrics; `product` is `cursor` or `copilot` (`?product=` keeps one). Cursor's records "
+        "count billed usage events; Copilot meters no requests, so its records are its active "
+        "person-days, with `usage_events` and tokens null (not reported, never 0) and an "
+        "estimated cost (AI credits). `active_users` counts distinct people in the period and "
+        "group. `group_by=model|kind` exists for Cursor only. `group_by=user` (each member's "
+        "usage and cost) is for owners and admins, and for team leads (the people of their teams)."
     ),
     parameters=[ORG, params.MeteringParams, teams.TEAM_PARAM],
     responses={
@@ -54,6 +56,7 @@ class UsageMetering(ListEndpoint):
             grain=p["grain"],
             group_by=p.get("group_by"),
             person_ids=people,
+            product=p.get("product"),
         )
         if access is not None and not access.everyone:
             visible = set(
