@@ -20,41 +20,47 @@ from django.db import connection
 # First half of the two-int advisory lock key: "koal" in ASCII, so our locks never collide
 # with another application's advisory locks on the same database.
 LOCK_NAMESPACE = 0x6B6F616C
+# Each tool's syncs lock apart, so Cursor's and Copilot's syncs of one organization may overlap
+# (they write different tables); the key's first half names the tool ("kcop" for Copilot).
+TOOL_LOCK_NAMESPACES = {"cursor": LOCK_NAMESPACE, "copilot": 0x6B636F70}
 
-_local_locks: dict[int, threading.Lock] = {}
+_local_locks: dict[tuple[int, int], threading.Lock] = {}
 _local_guard = threading.Lock()
 
 
 @contextlib.contextmanager
-def org_sync_lock(organization_id: int) -> Iterator[bool]:
+def org_sync_lock(organization_id: int, tool: str = "cursor") -> Iterator[bool]:
     """Try to take the sync lock of an organization without waiting; yields whether it was taken.
 
     The body runs either way, so the caller decides what a busy lock means.
     """
+    namespace = TOOL_LOCK_NAMESPACES[tool]
     if connection.vendor == "postgresql":
-        with _advisory_lock(organization_id) as acquired:
+        with _advisory_lock(organization_id, namespace) as acquired:
             yield acquired
     else:
-        with _local_lock(organization_id) as acquired:
+        with _local_lock(organization_id, namespace) as acquired:
             yield acquired
 
 
 @contextlib.contextmanager
-def wait_for_sync_lock(organization_id: int, timeout: float = 30.0, poll: float = 0.2) -> Iterator[bool]:
+def wait_for_sync_lock(
+    organization_id: int, timeout: float = 30.0, poll: float = 0.2, *, tool: str = "cursor"
+) -> Iterator[bool]:
     """Take the organization's sync lock, waiting up to `timeout` seconds for a running sync
     to stop; yields whether it was taken. For work that must not overlap a sync's writes."""
     deadline = time.monotonic() + timeout
     while True:
-        with org_sync_lock(organization_id) as acquired:
+        with org_sync_lock(organization_id, tool) as acquired:
             if acquired or time.monotonic() >= deadline:
                 yield acquired
                 return
         time.sleep(poll)
 
 
-def is_sync_locked(organization_id: int) -> bool:
+def is_sync_locked(organization_id: int, tool: str = "cursor") -> bool:
     """Whether some process holds the organization's sync lock right now."""
-    with org_sync_lock(organization_id) as acquired:
+    with org_sync_lock(organization_id, tool) as acquired:
         return not acquired
 
 
@@ -68,27 +74,25 @@ def _lock_connection():
 
 
 @contextlib.contextmanager
-def _advisory_lock(organization_id: int) -> Iterator[bool]:
+def _advisory_lock(organization_id: int, namespace: int = LOCK_NAMESPACE) -> Iterator[bool]:
     conn = _lock_connection()
     try:
         acquired = conn.execute(
-            "SELECT pg_try_advisory_lock(%s::int4, %s::int4)", (LOCK_NAMESPACE, organization_id)
+            "SELECT pg_try_advisory_lock(%s::int4, %s::int4)", (namespace, organization_id)
         ).fetchone()[0]
         try:
             yield bool(acquired)
         finally:
             if acquired and not conn.closed:
-                conn.execute(
-                    "SELECT pg_advisory_unlock(%s::int4, %s::int4)", (LOCK_NAMESPACE, organization_id)
-                )
+                conn.execute("SELECT pg_advisory_unlock(%s::int4, %s::int4)", (namespace, organization_id))
     finally:
         conn.close()
 
 
 @contextlib.contextmanager
-def _local_lock(organization_id: int) -> Iterator[bool]:
+def _local_lock(organization_id: int, namespace: int = LOCK_NAMESPACE) -> Iterator[bool]:
     with _local_guard:
-        lock = _local_locks.setdefault(organization_id, threading.Lock())
+        lock = _local_locks.setdefault((namespace, organization_id), threading.Lock())
     acquired = lock.acquire(blocking=False)
     try:
         yield acquired

@@ -11,6 +11,7 @@ from . import crypto
 
 class Provider(models.TextChoices):
     CURSOR = "cursor", "Cursor"
+    COPILOT = "copilot", "GitHub Copilot"
 
 
 class Connection(models.Model):
@@ -37,6 +38,8 @@ class Connection(models.Model):
     capabilities = models.JSONField(default=dict, blank=True)
     # Per-stream availability learned while syncing, e.g. {"analytics": "unavailable"}.
     stream_status = models.JSONField(default=dict, blank=True)
+    # Non-secret settings of the connection, e.g. Copilot's {"scope": "org", "slug": "acme"}.
+    config = models.JSONField(default=dict, blank=True)
     last_error = models.TextField(blank=True)
     last_synced_at = models.DateTimeField(null=True, blank=True)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
@@ -67,6 +70,8 @@ class Connection(models.Model):
 
     @property
     def api_base_url(self) -> str:
+        if self.provider == Provider.COPILOT:
+            return self.base_url or settings.COPILOT_API_BASE_URL
         return self.base_url or settings.CURSOR_API_BASE_URL
 
     @property
@@ -98,6 +103,8 @@ class SyncRun(models.Model):
     connection = models.ForeignKey(
         Connection, null=True, blank=True, on_delete=models.SET_NULL, related_name="sync_runs"
     )
+    # Which tool's sync: each tool's runs are queued, shown and cancelled apart from the others'.
+    provider = models.CharField(max_length=20, choices=Provider.choices, default=Provider.CURSOR)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
     trigger = models.CharField(max_length=12, choices=Trigger.choices, default=Trigger.MANUAL)
     window_start = models.DateField(null=True, blank=True)
@@ -111,7 +118,10 @@ class SyncRun(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["organization", "-created_at"])]
+        indexes = [
+            models.Index(fields=["organization", "-created_at"]),
+            models.Index(fields=["organization", "provider", "-created_at"]),
+        ]
 
     def __str__(self):
         return f"SyncRun {self.pk} {self.status}"

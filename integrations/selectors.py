@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.db.models import Max, Min
+from django.urls import reverse
 
 from analytics.models import DailyUsage
 
@@ -180,7 +181,9 @@ def capabilities_of(connection: Connection) -> list[Capability]:
 
 
 def active_run(organization) -> SyncRun | None:
-    return SyncRun.objects.filter(organization=organization, status__in=SyncRun.ACTIVE_STATUSES).first()
+    return SyncRun.objects.filter(
+        organization=organization, provider=Provider.CURSOR, status__in=SyncRun.ACTIVE_STATUSES
+    ).first()
 
 
 def connection_page(organization) -> ConnectionPage | None:
@@ -188,7 +191,7 @@ def connection_page(organization) -> ConnectionPage | None:
     connection = cursor_connection(organization)
     if connection is None:
         return None
-    runs = list(SyncRun.objects.filter(organization=organization)[:RECENT_RUNS])
+    runs = list(SyncRun.objects.filter(organization=organization, provider=Provider.CURSOR)[:RECENT_RUNS])
     current = next((r for r in runs if r.is_active), None) or active_run(organization)
     return ConnectionPage(
         connection=connection,
@@ -207,7 +210,7 @@ def progress_payload(organization) -> dict | None:
     connection = cursor_connection(organization)
     if connection is None:
         return None
-    run = SyncRun.objects.filter(organization=organization).first()
+    run = SyncRun.objects.filter(organization=organization, provider=Provider.CURSOR).first()
     payload = {
         "connection": {
             "status": connection.status,
@@ -255,22 +258,30 @@ class ProviderRow:
     status: str = ""
     status_label: str = ""
     status_badge: str = ""
+    detail_url: str = ""
+    connect_url: str = ""
 
 
-def ai_tools(organization) -> list[ProviderRow]:
-    """The "AI Tools" section of the integrations page: Cursor, then what is coming."""
-    connection = cursor_connection(organization)
-    cursor = ProviderRow(
-        key="cursor",
-        name="Cursor",
+def _provider_row(key: str, name: str, connection: Connection | None) -> ProviderRow:
+    return ProviderRow(
+        key=key,
+        name=name,
         available=True,
         connected=connection is not None,
         status=connection.status if connection else "",
         status_label=connection.get_status_display() if connection else "",
         status_badge=STATUS_BADGE.get(connection.status, "") if connection else "",
+        detail_url=reverse(f"integrations:{key}_detail"),
+        connect_url=reverse(f"integrations:{key}_connect"),
     )
+
+
+def ai_tools(organization) -> list[ProviderRow]:
+    """The "AI Tools" section of the integrations page: the tools one can connect, then what is
+    coming. One query for every connection of the organization."""
+    connections = {c.provider: c for c in Connection.objects.filter(organization=organization)}
     return [
-        cursor,
-        ProviderRow(key="copilot", name="GitHub Copilot", available=False, connected=False),
+        _provider_row("cursor", "Cursor", connections.get(Provider.CURSOR)),
+        _provider_row("copilot", "GitHub Copilot", connections.get(Provider.COPILOT)),
         ProviderRow(key="claude_code", name="Claude Code", available=False, connected=False),
     ]

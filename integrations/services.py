@@ -141,6 +141,25 @@ def analytics_models():
     ]
 
 
+def history_rows(organization, provider: str) -> list:
+    """The querysets of the synced history one tool's connection owns in `organization`: its
+    own tables (by model name prefix) and its `ToolDay` / `ToolOrgDay` facts; for Cursor, every
+    analytics table that is neither Copilot's nor tool-neutral."""
+    own_prefix = {Provider.COPILOT: "Copilot"}
+    others = tuple(p for key, p in own_prefix.items() if key != provider)
+    rows = []
+    for model in analytics_models():
+        name = model.__name__
+        if name in ("ToolDay", "ToolOrgDay"):
+            rows.append(model.objects.filter(organization=organization, tool=provider))
+        elif provider in own_prefix:
+            if name.startswith(own_prefix[provider]):
+                rows.append(model.objects.filter(organization=organization))
+        elif not name.startswith(others):
+            rows.append(model.objects.filter(organization=organization))
+    return rows
+
+
 def disconnect(connection: Connection, actor, *, keep_history: bool) -> int:
     """Stop syncing and delete the stored key; optionally delete the synced history.
 
@@ -151,23 +170,27 @@ def disconnect(connection: Connection, actor, *, keep_history: bool) -> int:
     """
     organization = connection.organization
     with transaction.atomic():
-        SyncRun.objects.filter(organization=organization, status__in=SyncRun.ACTIVE_STATUSES).update(
+        SyncRun.objects.filter(
+            organization=organization, provider=connection.provider, status__in=SyncRun.ACTIVE_STATUSES
+        ).update(
             status=SyncRun.Status.FAILED,
-            message="Cancelled: Cursor was disconnected.",
+            message=f"Cancelled: {connection.get_provider_display()} was disconnected.",
             finished_at=timezone.now(),
         )
         Connection.objects.filter(organization=organization, pk=connection.pk).delete()
     deleted = 0
     if not keep_history:
-        with wait_for_sync_lock(organization.pk) as stopped:
+        with wait_for_sync_lock(organization.pk, tool=connection.provider) as stopped:
             if not stopped:
-                logger.warning("Cursor disconnect org=%s: a sync still holds the lock", organization.pk)
+                logger.warning(
+                    "%s disconnect org=%s: a sync still holds the lock", connection.provider, organization.pk
+                )
             with transaction.atomic():
-                for model in analytics_models():
-                    deleted += model.objects.filter(organization=organization).delete()[0]
+                for rows in history_rows(organization, connection.provider):
+                    deleted += rows.delete()[0]
     detail = "Kept the synced history." if keep_history else f"Deleted the synced history ({deleted} rows)."
     record(organization, actor, AuditLogEntry.Action.DISCONNECTED, detail, provider=connection.provider)
-    logger.info("Cursor disconnected org=%s keep_history=%s", organization.pk, keep_history)
+    logger.info("%s disconnected org=%s keep_history=%s", connection.provider, organization.pk, keep_history)
     return deleted
 
 

@@ -22,3 +22,22 @@ def sync_connection(sync_run_id: int) -> None:
 @shared_task(ignore_result=True)
 def enqueue_hourly_syncs() -> int:
     return services.enqueue_hourly_syncs()
+
+
+# GitHub Copilot: the same rules as Cursor's (acks_late, idempotent days, no autoretry).
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def sync_copilot_connection(sync_run_id: int) -> None:
+    from integrations.copilot.sync import run_copilot_sync
+
+    try:
+        run_copilot_sync(sync_run_id)
+    except SyncRun.DoesNotExist:
+        return
+
+
+# Not retried: the beat fires again next hour, and runs never stack.
+@shared_task(ignore_result=True)
+def enqueue_hourly_copilot_syncs() -> int:
+    from integrations.copilot import services as copilot_services
+
+    return copilot_services.enqueue_hourly_syncs()

@@ -143,6 +143,11 @@ CURSOR_RATE_LIMITS = env.bool("CURSOR_RATE_LIMITS", default=True)
 CURSOR_BACKFILL_DAYS = env.int("CURSOR_BACKFILL_DAYS", default=30)
 CURSOR_SYNC_LOOKBACK_DAYS = env.int("CURSOR_SYNC_LOOKBACK_DAYS", default=2)
 
+# GitHub Copilot (docs/copilot-api.md). Pacing stays on against api.github.com.
+COPILOT_API_BASE_URL = env.str("COPILOT_API_BASE_URL", default="https://api.github.com")
+COPILOT_RATE_LIMITS = env.bool("COPILOT_RATE_LIMITS", default=True)
+COPILOT_BACKFILL_DAYS = env.int("COPILOT_BACKFILL_DAYS", default=90)
+
 # Celery: Redis broker when REDIS_URL is set, otherwise tasks run eagerly in-process.
 REDIS_URL = env.str("REDIS_URL", default="")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
@@ -158,6 +163,10 @@ CELERY_BEAT_SCHEDULE = {
     "sync-cursor-connections-hourly": {
         "task": "integrations.tasks.enqueue_hourly_syncs",
         "schedule": crontab(minute=7),
+    },
+    "sync-copilot-connections-hourly": {
+        "task": "integrations.tasks.enqueue_hourly_copilot_syncs",
+        "schedule": crontab(minute=37),
     },
 }
 

@@ -58,3 +58,49 @@ def _lookup(organization_id: int, emails: set[str]) -> dict[str, int]:
             "email", "person_id"
         )
     )
+
+
+def people_for_github_logins(
+    organization_id: int, logins: Iterable[str], *, emails: dict[str, str] | None = None
+) -> dict[str, int]:
+    """Person id for each GitHub login (lowercased): by `Person.github_login`, then by the email
+    a tool gives for that login (`emails`: login → email, e.g. a Copilot seat's), else a new
+    person named after the login with no email, for an admin to map by hand.
+
+    A person matched by email gets the login recorded, so the next match is by login. Logins
+    are compared case-insensitively, as GitHub does.
+    """
+    from django.db.models.functions import Lower  # here, so this addition stays self-contained
+
+    emails = {(k or "").strip().lower(): normalize_email(v) for k, v in (emails or {}).items()}
+    wanted = {(login or "").strip().lower() for login in logins} - {""}
+    if not wanted:
+        return {}
+    found: dict[str, int] = {}
+    for person_id, login in (
+        Person.objects.filter(organization_id=organization_id)
+        .annotate(login_lower=Lower("github_login"))  # a login typed by hand may keep GitHub's case
+        .filter(login_lower__in=wanted)
+        .order_by("pk")
+        .values_list("pk", "github_login")
+    ):
+        found.setdefault(login.lower(), person_id)
+    by_email = {login: emails[login] for login in wanted - found.keys() if emails.get(login)}
+    if by_email:
+        people = _lookup(organization_id, set(by_email.values()))
+        for login, email in by_email.items():
+            if email in people:
+                found[login] = people[email]
+                Person.objects.filter(
+                    organization_id=organization_id, pk=people[email], github_login=""
+                ).update(github_login=login)
+    missing = sorted(wanted - found.keys())
+    if missing:
+        created = Person.objects.bulk_create(
+            [
+                Person(organization_id=organization_id, primary_email="", name=login, github_login=login)
+                for login in missing
+            ]
+        )
+        found.update({p.github_login: p.pk for p in created})
+    return found

@@ -1,12 +1,21 @@
 """The store: each tool's synced tables, their rollups, and the tool-neutral `ToolDay` facts."""
 
 from .base import CENTS, OrgOwned
+from .copilot import (
+    CopilotBillingLine,
+    CopilotOrgDay,
+    CopilotReportDay,
+    CopilotSeat,
+    CopilotUserDay,
+    CopilotUserDayBreakdown,
+)
 from .cursor import AiChange, AiCommit, CursorMember, DailyUsage, SpendSnapshot, TeamAnalytics, UsageEvent
 from .rollups import MemberDailyRollup, ModelDailyRollup, OrgDailyRollup, RollupCounters
 from .tool_day import Tool, ToolDay, ToolOrgDay
 
 __all__ = [
-    "CENTS", "AiChange", "AiCommit", "CursorMember", "DailyUsage", "MemberDailyRollup",
+    "CENTS", "AiChange", "CopilotBillingLine", "CopilotOrgDay", "CopilotReportDay", "CopilotSeat",
+    "CopilotUserDay", "CopilotUserDayBreakdown", "AiCommit", "CursorMember", "DailyUsage", "MemberDailyRollup",
     "ModelDailyRollup", "OrgDailyRollup", "OrgOwned", "RollupCounters", "SpendSnapshot",
     "TeamAnalytics", "Tool", "ToolDay", "ToolOrgDay", "UsageEvent",
 ]  # fmt: skip

@@ -8,7 +8,7 @@ from koalr.accounts.models import Organization
 from ..models import Tool
 from .cursor import refresh_member_activity
 from .rollups import refresh_rollups
-from .tool_days import refresh_cursor_tool_days
+from .tool_days import refresh_copilot_tool_days, refresh_cursor_tool_days
 
 logger = logging.getLogger(__name__)
 
@@ -22,11 +22,14 @@ def refresh_after_sync(
     Raises if rebuilding fails (the caller reports it; stored rows stay). Warming the cache
     is best effort: a failure there is logged and the next page view computes the figures.
     """
-    if tool != Tool.CURSOR:
+    if tool == Tool.CURSOR:
+        refresh_rollups(organization_id, start, end)
+        refresh_member_activity(organization_id, start, end)
+        refresh_cursor_tool_days(organization_id, start, end)
+    elif tool == Tool.COPILOT:
+        refresh_copilot_tool_days(organization_id, start, end)  # Copilot has no rollups of its own
+    else:
         raise ValueError(f"no derived data is defined for tool {tool!r}")
-    refresh_rollups(organization_id, start, end)
-    refresh_member_activity(organization_id, start, end)
-    refresh_cursor_tool_days(organization_id, start, end)
     if today is None:
         return
     try:  # the first dashboard view after a sync should not pay for the cold reads

@@ -16,14 +16,12 @@ logged, not in any exception message (Cursor's own error text is scrubbed of it)
 from __future__ import annotations
 
 import logging
-import math
-import random
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 
 import httpx
+
+from integrations.http import full_jitter, retry_after_seconds  # noqa: F401  (re-exported)
 
 from .config import default_base_url
 from .errors import (
@@ -220,7 +218,7 @@ class CursorHttp:
 
     def _backoff(self, attempt: int, base: float, reason: str) -> None:
         """Exponential backoff with full jitter: a random wait in [0, min(cap, base·2^(n-1))]."""
-        wait = random.uniform(0, min(BACKOFF_CAP, base * 2 ** (attempt - 1)))
+        wait = full_jitter(attempt, base, BACKOFF_CAP)
         if self._on_wait is not None:
             self._on_wait(wait, reason)
         self._sleep(wait)
@@ -257,42 +255,3 @@ class CursorHttp:
                 "cursor_team": self.team_id[:12],
             },
         )
-
-
-def retry_after_seconds(headers: httpx.Headers) -> float | None:
-    """Seconds to wait from ``Retry-After`` (seconds or HTTP-date) or ``X-RateLimit-Reset``.
-
-    ``X-RateLimit-Reset`` is read as an epoch timestamp (s or ms) when it looks like one, else as
-    seconds from now. Returns None when neither header is usable.
-    """
-    value = headers.get("Retry-After")
-    if value:
-        value = value.strip()
-        try:
-            seconds = float(value)
-        except ValueError:
-            seconds = None
-        if seconds is not None:
-            return max(0.0, seconds) if math.isfinite(seconds) else None
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            when = None
-        if when is not None:
-            if when.tzinfo is None:
-                when = when.replace(tzinfo=UTC)
-            return max(0.0, (when - datetime.now(UTC)).total_seconds())
-    value = headers.get("X-RateLimit-Reset")
-    if value:
-        try:
-            reset = float(value.strip())
-        except ValueError:
-            return None
-        if not math.isfinite(reset):
-            return None
-        if reset > 1e12:  # epoch milliseconds
-            return max(0.0, reset / 1000 - time.time())
-        if reset > 1e9:  # epoch seconds
-            return max(0.0, reset - time.time())
-        return max(0.0, reset)
-    return None

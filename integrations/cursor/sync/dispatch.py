@@ -38,7 +38,9 @@ def queue_run(connection: Connection, *, trigger: str, actor=None, days=None) ->
         cursor_connection(connection.organization_id, for_update=True, only=("pk",))
         active = (
             SyncRun.objects.filter(
-                organization_id=connection.organization_id, status__in=SyncRun.ACTIVE_STATUSES
+                organization_id=connection.organization_id,
+                provider=connection.provider,  # another tool's sync does not block this one
+                status__in=SyncRun.ACTIVE_STATUSES,
             )
             .order_by("-created_at", "-pk")
             .first()

@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from integrations.models import SyncRun
+from integrations.models import Provider, SyncRun
 
 
 def today() -> date:
@@ -30,6 +30,7 @@ def last_completed_day(organization_id: int) -> date | None:
     return (
         SyncRun.objects.filter(
             organization_id=organization_id,
+            provider=Provider.CURSOR,  # another tool's runs say nothing of Cursor's coverage
             status__in=(SyncRun.Status.SUCCEEDED, SyncRun.Status.PARTIAL),
             window_end__isnull=False,
         )
