@@ -1,6 +1,14 @@
 """The store: each tool's synced tables, their rollups, and the tool-neutral `ToolDay` facts."""
 
 from .base import CENTS, OrgOwned
+from .claude_code import (
+    ClaudeCodeActor,
+    ClaudeCodeActorDay,
+    ClaudeCodeFetchedDay,
+    ClaudeCodeModelDay,
+    ClaudeCodeSource,
+    ClaudeCodeUser,
+)
 from .copilot import (
     CopilotBillingLine,
     CopilotOrgDay,
@@ -14,7 +22,8 @@ from .rollups import MemberDailyRollup, ModelDailyRollup, OrgDailyRollup, Rollup
 from .tool_day import Tool, ToolDay, ToolOrgDay
 
 __all__ = [
-    "CENTS", "AiChange", "CopilotBillingLine", "CopilotOrgDay", "CopilotReportDay", "CopilotSeat",
+    "CENTS", "AiChange", "ClaudeCodeActor", "ClaudeCodeActorDay", "ClaudeCodeFetchedDay", "ClaudeCodeModelDay",
+    "ClaudeCodeSource", "ClaudeCodeUser", "CopilotBillingLine", "CopilotOrgDay", "CopilotReportDay", "CopilotSeat",
     "CopilotUserDay", "CopilotUserDayBreakdown", "AiCommit", "CursorMember", "DailyUsage", "MemberDailyRollup",
     "ModelDailyRollup", "OrgDailyRollup", "OrgOwned", "RollupCounters", "SpendSnapshot",
     "TeamAnalytics", "Tool", "ToolDay", "ToolOrgDay", "UsageEvent",
