@@ -71,6 +71,12 @@ class MeteringParams(DateRangeParams):
         error_messages={"invalid_choice": "group_by must be one of user, model, kind."},
         help_text="Split each period by member email, model or billing kind; omit for totals.",
     )
+    product = serializers.ChoiceField(
+        choices=("cursor", "copilot", "claude_code"),
+        required=False,
+        error_messages={"invalid_choice": "product must be one of cursor, copilot, claude_code."},
+        help_text="Only this AI tool's records; omit for every tool.",
+    )
 
 
 def parse(params_class, request):

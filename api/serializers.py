@@ -110,17 +110,25 @@ class SyncRunSerializer(serializers.ModelSerializer):
 
 
 class TokenMetricsSerializer(serializers.Serializer):
-    input = serializers.IntegerField()
-    output = serializers.IntegerField()
-    cache_read = serializers.IntegerField()
-    cache_write = serializers.IntegerField()
+    # null: the product does not report it (e.g. Copilot's tokens), never 0.
+    input = serializers.IntegerField(allow_null=True)
+    output = serializers.IntegerField(allow_null=True)
+    cache_read = serializers.IntegerField(allow_null=True)
+    cache_write = serializers.IntegerField(allow_null=True)
 
 
 class MeteringMetricsSerializer(serializers.Serializer):
-    usage_events = serializers.IntegerField()
-    request_cost_units = CostUnits()
+    usage_events = serializers.IntegerField(
+        allow_null=True, help_text="Billed requests; null for a product that meters none (Copilot)."
+    )
+    request_cost_units = CostUnits(
+        allow_null=True, help_text="The product's own units (Copilot: AI credits)."
+    )
     tokens = TokenMetricsSerializer()
-    cost_cents = Cents()
+    cost_cents = Cents(allow_null=True)
+    cost_is_estimate = serializers.BooleanField(
+        help_text="The cost is an estimate (Copilot: AI credits used × 1 cent), not a bill."
+    )
     active_users = serializers.IntegerField(
         help_text="Distinct members with at least one usage event in the period and group."
     )

@@ -147,6 +147,12 @@ CURSOR_SYNC_LOOKBACK_DAYS = env.int("CURSOR_SYNC_LOOKBACK_DAYS", default=2)
 COPILOT_API_BASE_URL = env.str("COPILOT_API_BASE_URL", default="https://api.github.com")
 COPILOT_RATE_LIMITS = env.bool("COPILOT_RATE_LIMITS", default=True)
 COPILOT_BACKFILL_DAYS = env.int("COPILOT_BACKFILL_DAYS", default=90)
+# Monthly Copilot seat prices (cents) used until an admin sets the organization's own on the
+# Tools page: GitHub's list prices, shown as estimates.
+COPILOT_SEAT_PRICE_CENTS = {
+    "business": env.int("COPILOT_BUSINESS_SEAT_CENTS", default=1900),
+    "enterprise": env.int("COPILOT_ENTERPRISE_SEAT_CENTS", default=3900),
+}
 
 # Claude Code (docs/claude-code-api.md). The Enterprise window and lag are settings because
 # Anthropic's sources disagree (§5.3: 366 days and a 1-day lag, or 90 days and 3).

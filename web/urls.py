@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import tools_views, views
 
 app_name = "analytics"
 
@@ -13,4 +13,7 @@ urlpatterns = [
     path("spend/export.csv", views.spend_csv, name="spend_csv"),
     path("spend/seat-price/", views.seat_price, name="seat_price"),
     path("sync-status.json", views.sync_status, name="sync_status"),
+    path("tools/", tools_views.tools_page, name="tools"),
+    path("tools/overlap.csv", tools_views.overlap_csv, name="tools_overlap_csv"),
+    path("tools/copilot-seat-price/", tools_views.copilot_seat_price, name="tools_copilot_seat_price"),
 ]

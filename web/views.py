@@ -83,8 +83,16 @@ def _member_table(request, filters, version) -> dict:
 @require_GET
 @org_required
 def dashboard(request):
+    if request.GET.get("tool") in ("copilot", "all"):  # the tool switch (web/tools_views.py)
+        from .tools_views import compare_dashboard
+
+        return compare_dashboard(request)
     context = _usage_context(request)
     context["view"] = "team"
+    context.update(
+        tool="cursor",
+        tool_choices=(("cursor", "Cursor"), ("copilot", "GitHub Copilot"), ("all", "All tools")),
+    )
     if request.membership.can_see_member_spend:
         context["member_table"] = _member_table(request, context["filters"], context["data_version"])
     return render(request, "analytics/dashboard.html", context)

@@ -15,8 +15,8 @@ produce no record. Every query here is scoped by organization in its WHERE claus
 from collections.abc import Callable
 from datetime import date
 
-from django.db.models import Count, DateField, F, Sum
-from django.db.models.functions import TruncMonth, TruncWeek
+from django.db.models import Count, DateField, F, Q, Sum, Value
+from django.db.models.functions import Coalesce, NullIf, TruncMonth, TruncWeek
 
 from ..models import ModelDailyRollup, Tool, ToolDay, UsageEvent
 
@@ -58,9 +58,14 @@ def _sums(columns=_SUMMED):
     return {f"m_{name}": Sum(column) for name, column in columns}
 
 
-def _record(product, group_by, row, active_users) -> dict:
+def _record(product, group_by, row, active_users, *, nullable=False) -> dict:
+    """`nullable`: a metric the product does not report (all NULL in ToolDay) stays None."""
+
     def metric(name):
-        return row[f"m_{name}"] or 0
+        value = row[f"m_{name}"]
+        if value is None:
+            return None if nullable else 0
+        return value
 
     return {
         "period": row["period"],
@@ -77,24 +82,40 @@ def _record(product, group_by, row, active_users) -> dict:
                 "cache_write": metric("cache_write"),
             },
             "cost_cents": metric("cost_cents"),
+            "cost_is_estimate": bool(row.get("estimate")),
             "active_users": active_users,
         },
     }
 
 
-def person_metering(organization, start: date, end: date, *, grain: str, by_user: bool) -> list[dict]:
+def person_metering(
+    organization, start: date, end: date, *, grain: str, by_user: bool, products=None
+) -> list[dict]:
     """Every tool's records for the whole organization or per person, from ToolDay: the
-    person-days that carry billed requests give both the sums and the distinct people."""
-    rows = ToolDay.objects.filter(
-        organization=organization, day__range=(start, end), billed_requests__gt=0
-    ).annotate(period=_period(grain))
+    person-days that carry billed requests give both the sums and the distinct people; for a
+    tool that meters no requests (Copilot: `billed_requests` NULL), its active person-days.
+    A metric the tool does not report is None (null), never 0."""
+    rows = ToolDay.objects.filter(organization=organization, day__range=(start, end)).filter(
+        Q(billed_requests__gt=0) | Q(billed_requests__isnull=True, active=True)
+    )
+    if products:
+        rows = rows.filter(tool__in=products)
+    rows = rows.annotate(period=_period(grain))
     keys = ["period", "tool"]
     if by_user:
-        rows = rows.annotate(key=F("person__primary_email"))
+        # A person known only by a GitHub login (no email yet) is keyed by the login.
+        rows = rows.annotate(key=Coalesce(NullIf("person__primary_email", Value("")), "person__github_login"))
         keys.append("key")
-    rows = rows.values(*keys).annotate(**_sums(_TOOL_DAY_SUMMED), active=Count("person_id", distinct=True))
+    rows = rows.values(*keys).annotate(
+        **_sums(_TOOL_DAY_SUMMED),
+        active=Count("person_id", distinct=True),
+        estimate=Count("pk", filter=Q(cost_is_estimate=True)),
+    )
     group_by = "user" if by_user else None
-    return [_record(row["tool"], group_by, row, row["active"]) for row in rows.order_by(*keys)]
+    return [
+        _record(row["tool"], group_by, row, row["active"], nullable=row["tool"] != Tool.CURSOR)
+        for row in rows.order_by(*keys)
+    ]
 
 
 def cursor_model_metering(organization, start: date, end: date, *, grain: str, group_by: str) -> list[dict]:
@@ -126,17 +147,26 @@ MeteringSource = Callable[..., list[dict]]
 METERING_SOURCES: dict[str, MeteringSource] = {Tool.CURSOR.value: cursor_model_metering}
 
 
-def usage_metering(organization, start: date, end: date, *, grain: str = "day", group_by=None) -> list[dict]:
-    """Metering records of every product for the UTC days start..end inclusive."""
+def usage_metering(
+    organization, start: date, end: date, *, grain: str = "day", group_by=None, product: str | None = None
+) -> list[dict]:
+    """Metering records of every product (or only `product`) for the UTC days start..end
+    inclusive. Model and kind groups exist only for products with a source of their own."""
     if grain not in GRAINS:
         raise ValueError(f"grain must be one of {', '.join(GRAINS)}")
     if group_by is not None and group_by not in GROUPS:
         raise ValueError(f"group_by must be one of {', '.join(GROUPS)}")
+    if product is not None and product not in Tool.values:
+        raise ValueError(f"product must be one of {', '.join(Tool.values)}")
+    products = [product] if product else None
     if group_by in (None, "user"):
-        records = person_metering(organization, start, end, grain=grain, by_user=group_by == "user")
+        records = person_metering(
+            organization, start, end, grain=grain, by_user=group_by == "user", products=products
+        )
     else:
         records = []
-        for source in METERING_SOURCES.values():
-            records.extend(source(organization, start, end, grain=grain, group_by=group_by))
+        for name, source in METERING_SOURCES.items():
+            if products is None or name in products:
+                records.extend(source(organization, start, end, grain=grain, group_by=group_by))
     records.sort(key=lambda r: (r["period"], r["product"], r["key"] or ""))
     return records

@@ -15,10 +15,12 @@ from ..serializers import MeteringRecordSerializer
     summary="Unified usage metering",
     description=(
         "Usage records of every connected AI tool in one shape: period, product, grouping key "
-        "and metrics. Today the product is always `cursor`. Periods without usage events have "
-        "no record; `active_users` counts distinct members with at least one usage event in "
-        "the period and group. `group_by=user` (each member's usage and cost) is for owners "
-        "and admins."
+        "and metrics; `product` is `cursor` or `copilot` (`?product=` keeps one). Cursor's records "
+        "count billed usage events; Copilot meters no requests, so its records are its active "
+        "person-days, with `usage_events` and tokens null (not reported, never 0) and an "
+        "estimated cost (AI credits). `active_users` counts distinct people in the period and "
+        "group. `group_by=model|kind` exists for Cursor only. `group_by=user` (each member's "
+        "usage and cost) is for owners and admins."
     ),
     parameters=[ORG, params.MeteringParams],
     responses={
@@ -39,5 +41,10 @@ class UsageMetering(ListEndpoint):
                 "group_by=user shows each member's spend: owners and admins only."
             )
         return usage_metering(
-            self.organization, p["start"], p["end"], grain=p["grain"], group_by=p.get("group_by")
+            self.organization,
+            p["start"],
+            p["end"],
+            grain=p["grain"],
+            group_by=p.get("group_by"),
+            product=p.get("product"),
         )

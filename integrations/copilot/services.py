@@ -372,3 +372,27 @@ def _detail(connection: Connection) -> str:
     config = connection.config or {}
     what = "organization" if config.get("scope") == "org" else "enterprise"
     return f"{what.capitalize()} {config.get('slug', '')}, token ending {connection.api_key_last4}."
+
+
+def seat_price(connection: Connection | None) -> tuple[int, bool]:
+    """(monthly Copilot seat price in cents, whether it is a list-price estimate): the price an
+    admin set, else GitHub's list price for the plan seen when connecting (Business if unknown)."""
+    config = (connection.config or {}) if connection else {}
+    if isinstance(config.get("seat_price_cents"), int) and config["seat_price_cents"] > 0:
+        return config["seat_price_cents"], False
+    plan = ((connection.capabilities or {}).get("plan_type") if connection else "") or "business"
+    prices = settings.COPILOT_SEAT_PRICE_CENTS
+    return prices.get(plan, prices["business"]), True
+
+
+def set_seat_price(connection: Connection, actor, cents: int) -> None:
+    """Store the organization's own monthly Copilot seat price (validated by the form)."""
+    if not isinstance(cents, int) or cents <= 0:
+        raise ValueError("The seat price must be a positive number of cents.")
+    with transaction.atomic():
+        conn = Connection.objects.select_for_update().get(
+            pk=connection.pk, organization=connection.organization_id, provider=Provider.COPILOT
+        )
+        conn.config = {**(conn.config or {}), "seat_price_cents": cents}
+        conn.save(update_fields=["config", "updated_at"])
+    connection.config = conn.config

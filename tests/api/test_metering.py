@@ -47,6 +47,7 @@ def expected_records(org, start, end, grain, group_by):
             "request_cost_units": b["units"],
             "tokens": {k: b[k] for k in ("input", "output", "cache_read", "cache_write")},
             "cost_cents": b["cents"],
+            "cost_is_estimate": False,
             "active_users": len(b["users"]),
         }
         for (period, key), b in buckets.items()

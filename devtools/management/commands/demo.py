@@ -20,6 +20,7 @@ from integrations.key_check import IntegrationError
 from integrations.models import Connection, Provider
 from koalr.accounts.models import Membership, Organization, User
 from koalr.accounts.services import create_organization_with_owner
+from simulators.copilot import CopilotSimulator
 from simulators.cursor import CursorSimulator
 
 DEMO_SLUG = "demo"
@@ -31,6 +32,9 @@ MEMBER_PASSWORD = "demo-member-2026"  # noqa: S105
 # A simulator key (the simulator accepts any key it was given); a fixed one lets a second
 # run reuse the stored connection.
 DEMO_API_KEY = "crsr_" + "demo0koalr0simulator0key0" * 2 + "0123456789abcd"
+# GitHub Copilot beside Cursor: a simulated organization whose seats overlap Cursor's people.
+DEMO_COPILOT_ORG = "demo-robotics"
+DEMO_COPILOT_TOKEN = "ghp_" + "demoKoalrCopilot" * 2 + "0123"  # noqa: S105
 
 
 def port_is_free(host: str, port: int) -> bool:
@@ -78,12 +82,15 @@ class Command(BaseCommand):
             # One log line per Cursor call is right for workers, noise under a progress bar.
             logging.getLogger("integrations.cursor").setLevel(logging.WARNING)
             call_command("sync_cursor", org=org.slug, days=days if first_sync else None, stdout=self.stdout)
+            self.start_copilot(org, owner, team, seats, days)
             self.print_credentials(host, port, member)
             if not no_serve:
                 call_command("runserver", f"{host}:{port}", use_reloader=False)
         finally:
             sim.stop()
-            self.step("Cursor simulator stopped.")
+            if getattr(self, "_copilot_sim", None) is not None:
+                self._copilot_sim.stop()
+            self.step("Simulators stopped.")
 
     def step(self, text: str):
         self.stdout.write(self.style.MIGRATE_HEADING(f"» {text}"))
@@ -151,6 +158,42 @@ class Command(BaseCommand):
         self.step("Reusing the Cursor connection")
         return not connection.last_synced_at
 
+    def start_copilot(self, org, owner, team, seats, days) -> None:
+        """Start the Copilot simulator (seats overlapping the Cursor team's people), connect
+        it like Settings → Integrations does, and sync (the backfill on the first run)."""
+        from integrations.copilot import services as copilot_services
+
+        settings.COPILOT_RATE_LIMITS = False  # the local simulator enforces no limits either
+        sim = CopilotSimulator(rate_limits=False)
+        sim.add_org(
+            DEMO_COPILOT_ORG, seats=max(3, seats * 4 // 5), days=days, seed=1, cursor_team=team,
+            token=DEMO_COPILOT_TOKEN,
+        )  # fmt: skip
+        base_url = sim.start()
+        self._copilot_sim = sim
+        self.step(
+            f"Copilot simulator: {base_url} (organization {DEMO_COPILOT_ORG}, seats shared with Cursor's people)"
+        )
+        connection = copilot_services.copilot_connection(org)
+        try:
+            if connection is None:
+                copilot_services.connect_copilot(
+                    org, owner, DEMO_COPILOT_TOKEN, scope="org", slug=DEMO_COPILOT_ORG, base_url=base_url,
+                    start_backfill=False,
+                )  # fmt: skip
+                self.step("Connected GitHub Copilot")
+            else:
+                if connection.base_url != base_url:
+                    connection.base_url = base_url
+                    connection.save(update_fields=["base_url", "updated_at"])
+                if connection.status == Connection.Status.KEY_REJECTED:
+                    copilot_services.replace_token(connection, owner, DEMO_COPILOT_TOKEN)
+        except IntegrationError as exc:
+            raise CommandError(str(exc)) from None
+        logging.getLogger("integrations.copilot").setLevel(logging.WARNING)
+        self.step("Syncing GitHub Copilot usage")
+        call_command("sync_copilot", org=org.slug, days=days, stdout=self.stdout)
+
     def print_credentials(self, host, port, member):
         url = f"http://{host}:{port}/"
         lines = [
@@ -158,6 +201,7 @@ class Command(BaseCommand):
             f"  Owner:  {OWNER_EMAIL} / {OWNER_PASSWORD}",
             f"  Member: {member.email} / {MEMBER_PASSWORD}",
             f"  Cursor simulator key (for Settings → Integrations): {DEMO_API_KEY}",
+            f"  Copilot simulator: organization {DEMO_COPILOT_ORG}, token {DEMO_COPILOT_TOKEN}",
             "Press Ctrl-C to stop the app and the simulator.",
         ]
         width = max(len(line) for line in lines) + 4

@@ -1,0 +1,117 @@
+"""The Tools page (every AI tool side by side, overlapping seats, idle Copilot seats), its CSV
+and the Copilot seat price. Kept apart from web/views.py.
+
+Everyone in the organization sees the per-tool aggregates; the per-person overlap, idle seats,
+CSV and price form need `can_see_member_spend` (the figures name people and what they cost).
+"""
+
+from datetime import UTC
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from analytics.models import Tool
+from analytics.selectors.tools import SeatPrice
+from integrations.copilot import services as copilot
+from koalr.accounts.tenancy import org_required
+
+from .exports import csv_response
+from .forms import SeatPriceForm, parse_range
+from .pages import render_charts, tools
+
+SPEND_CAPABILITY = "can_see_member_spend"
+
+
+def _today():
+    return timezone.now().astimezone(UTC).date()
+
+
+def seat_prices(org) -> dict[str, SeatPrice]:
+    """Each tool's monthly seat price: Cursor's is the organization's (spend review); Copilot's
+    the one an admin set here, else GitHub's list price for the plan, marked as an estimate."""
+    cents, estimate = copilot.seat_price(copilot.copilot_connection(org))
+    return {
+        Tool.CURSOR: SeatPrice(org.seat_price_cents, False),
+        Tool.COPILOT: SeatPrice(cents, estimate, "GitHub's list price, an estimate" if estimate else ""),
+    }
+
+
+def _context(request, form=None) -> dict:
+    org = request.organization
+    filters = parse_range(request.GET, _today())
+    per_person = request.membership.can_see_member_spend
+    prices = seat_prices(org)
+    data = tools.load(org, filters.start, filters.end, _today(), prices=prices, per_person=per_person)
+    return {
+        "data": data,
+        "filters": filters,
+        "filter_query": filters.query(),
+        "presets": ["7", "30", "90"],
+        "figures": render_charts(tools.CHARTS, data),
+        "overlap_columns": tools.OVERLAP_COLUMNS,
+        "copilot_price_form": form
+        or SeatPriceForm(initial={"seat_price": f"{prices[Tool.COPILOT].cents / 100:.2f}"}),
+        "copilot_connected": copilot.copilot_connection(org) is not None,
+        "is_admin": per_person,
+        "view": "tools",
+        "nav_section": "analytics",
+    }
+
+
+@require_GET
+@org_required
+def tools_page(request):
+    return render(request, "analytics/tools.html", _context(request))
+
+
+@require_GET
+@org_required(capability=SPEND_CAPABILITY)
+def overlap_csv(request):
+    org = request.organization
+    overlap = tools.seat_overlap(org, _today(), prices=seat_prices(org))
+    return csv_response(f"seats-in-both-tools-{overlap['end']}.csv", tools.OVERLAP_COLUMNS, overlap["rows"])
+
+
+@require_POST
+@org_required(capability=SPEND_CAPABILITY)
+def copilot_seat_price(request):
+    connection = copilot.copilot_connection(request.organization)
+    if connection is None:
+        raise Http404("GitHub Copilot is not connected.")
+    form = SeatPriceForm(request.POST)
+    if not form.is_valid():
+        return render(request, "analytics/tools.html", _context(request, form), status=400)
+    copilot.set_seat_price(connection, request.user, form.cleaned_data["seat_price"])
+    messages.success(
+        request, f"Copilot seat price set to ${form.cleaned_data['seat_price'] / 100:,.2f} per month."
+    )
+    return redirect(reverse("analytics:tools") + "#overlap")
+
+
+def compare_dashboard(request):
+    """The dashboard with the tool switch on Copilot or All (web.views.dashboard delegates here)."""
+    from .pages import tool_switch
+
+    org = request.organization
+    filters = parse_range(request.GET, _today())
+    choice = tool_switch.parse_tool(request.GET.get("tool"))
+    data = tool_switch.load(org, filters.start, filters.end, choice)
+    return render(
+        request,
+        "analytics/dashboard_tools.html",
+        {
+            "data": data,
+            "filters": filters,
+            "tool": choice,
+            "tool_choices": tool_switch.CHOICES,
+            "presets": ["7", "30", "90"],
+            "figures": render_charts(tool_switch.CHARTS, data),
+            "is_admin": request.membership.can_see_member_spend,
+            "view": "team",
+            "nav_section": "analytics",
+        },
+    )
