@@ -83,7 +83,7 @@ def _member_table(request, filters, version) -> dict:
 @require_GET
 @org_required
 def dashboard(request):
-    if request.GET.get("tool") in ("copilot", "all"):  # the tool switch (web/tools_views.py)
+    if request.GET.get("tool") in ("copilot", "claude_code", "all"):  # the tool switch (web/tools_views.py)
         from .tools_views import compare_dashboard
 
         return compare_dashboard(request)
@@ -91,7 +91,12 @@ def dashboard(request):
     context["view"] = "team"
     context.update(
         tool="cursor",
-        tool_choices=(("cursor", "Cursor"), ("copilot", "GitHub Copilot"), ("all", "All tools")),
+        tool_choices=(
+            ("cursor", "Cursor"),
+            ("copilot", "GitHub Copilot"),
+            ("claude_code", "Claude Code"),
+            ("all", "All tools"),
+        ),
     )
     if request.membership.can_see_member_spend:
         context["member_table"] = _member_table(request, context["filters"], context["data_version"])
