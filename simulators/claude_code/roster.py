@@ -14,8 +14,7 @@ import string
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from simulators.cursor.roster import FIRST_NAMES, LAST_NAMES, build_roster, team_domain
-
+from ..cursor.roster import FIRST_NAMES, LAST_NAMES, build_roster, team_domain
 from .util import midnight, rfc3339
 
 _ALNUM = string.ascii_letters + string.digits
