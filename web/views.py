@@ -112,6 +112,10 @@ def _member_page(request, member, *, own: bool):
             "cycle_spend": selectors.member_cycle_spend(request.organization, member),
         }
     )
+    from analytics.selectors.overlap import person_tools  # every AI tool this person used
+
+    filters = context["filters"]
+    context["person_tools"] = person_tools(request.organization, member.person_id, filters.start, filters.end)
     return render(request, "analytics/member_usage.html", context)
 
 

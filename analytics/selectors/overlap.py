@@ -35,3 +35,35 @@ def tool_overlap(org, start: date, end: date) -> dict:
             for combo, n in sorted(combos.items(), key=lambda kv: (-kv[1], kv[0]))
         ],
     }
+
+
+def person_tools(org, person_id: int | None, start: date, end: date) -> list[dict]:
+    """One person's use of every tool in start..end, from ToolDay: active days, accepted
+    suggestions, accepted lines, cost (None where the tool reports none) and whether the cost
+    is an estimate. Tools the person never used in the range are left out."""
+    if person_id is None:
+        return []
+    from django.db.models import Count, Max, Q, Sum
+
+    rows = (
+        ToolDay.objects.filter(organization=org, person_id=person_id, day__range=(start, end))
+        .values("tool")
+        .annotate(
+            active_days=Count("pk", filter=Q(active=True)),
+            accepted_suggestions=Sum("accepted_suggestions"),
+            accepted_lines=Sum("accepted_lines"),
+            cost_cents=Sum("cost_cents"),
+            estimate=Count("pk", filter=Q(cost_is_estimate=True)),
+            last_day=Max("day", filter=Q(active=True)),
+        )
+        .order_by()
+    )
+    order = {t: i for i, t in enumerate(Tool.values)}
+    return sorted(
+        (
+            {**r, "estimate": bool(r["estimate"]), "label": Tool(r["tool"]).label}
+            for r in rows
+            if r["active_days"]
+        ),
+        key=lambda r: order.get(r["tool"], 99),
+    )

@@ -35,6 +35,7 @@ def text(response) -> str:
 @pytest.fixture(autouse=True)
 def fixed_today(monkeypatch):
     monkeypatch.setattr("web.tools_views._today", lambda: TODAY)
+    monkeypatch.setattr("web.views._today", lambda: TODAY)
 
 
 def day(n: int) -> date:
@@ -154,3 +155,24 @@ def test_metering_api_product_claude_code(admin_client, member_client, outsider_
     window = {"start": day(2), "end": TODAY, "product": "claude_code"}
     assert member_client.get(url, {**window, "group_by": "user"}).status_code == 403
     assert outsider_client.get(url, window).status_code == 404
+
+
+def test_each_persons_page_lists_their_tools(admin_client, member_client, member_user, org, claude):
+    from analytics.models import CursorMember
+
+    ada = Person.objects.get(organization=org, primary_email="ada@x.io")
+    member = CursorMember.objects.create(organization=org, email="ada@x.io", name="Ada", person=ada)
+    ToolDay.objects.create(
+        organization=org, tool=Tool.CURSOR, person=ada, day=day(1), active=True, accepted_lines=9
+    )
+    response = admin_client.get(f"/ai-analytics/members/{member.pk}/", {"range": "7"})
+    rows = {r["tool"]: r for r in response.context["person_tools"]}
+    assert set(rows) == {"cursor", "claude_code"}
+    assert rows["claude_code"]["active_days"] == 3 and rows["claude_code"]["accepted_lines"] == 105 * 3
+    assert rows["claude_code"]["cost_cents"] == Decimal(42 * 2 * 3) and rows["claude_code"]["estimate"]
+    assert "AI tools used" in text(response)
+    # A member sees their own page only.
+    assert member_client.get(f"/ai-analytics/members/{member.pk}/").status_code == 403
+    own = CursorMember.objects.create(organization=org, email=member_user.email, name="Me")
+    assert member_client.get("/ai-analytics/me/").context["person_tools"] == []
+    assert own.person_id is None
