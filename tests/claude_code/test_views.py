@@ -232,3 +232,19 @@ def test_sync_now_queues_once(org, admin_client, connection, anthropic):
     admin_client.post(SYNC)
     admin_client.post(SYNC)
     assert SyncRun.objects.filter(organization=org, provider=Provider.CLAUDE_CODE).count() == 1
+
+
+def test_disconnecting_cursor_keeps_claude_codes_history(org, connection, anthropic):
+    from integrations.services import disconnect
+
+    store_console_day(
+        org.pk,
+        date(2026, 11, 24),
+        [parse_console_row(console_row("ada@x.io", "2026-11-24"))],
+        datetime(2026, 11, 25, tzinfo=UTC),
+    )
+    cursor = Connection(organization=org, provider=Provider.CURSOR)
+    cursor.set_api_key("key_" + "c" * 40)
+    cursor.save()
+    disconnect(cursor, None, keep_history=False)
+    assert ClaudeCodeActorDay.objects.filter(organization=org).count() == 1
