@@ -82,3 +82,36 @@ def roster_gap(org) -> dict | None:
     }
     never = sum(1 for email in members.values_list("email", flat=True) if email not in seen)
     return {"members": total, "never_in_usage": never}
+
+
+def model_metering(organization, start: date, end: date, *, grain: str, group_by: str) -> list[dict]:
+    """Claude Code's metering records by model, from its per-model rows (API keys' usage
+    included: a model's tokens and cost are the organization's); `active_users` counts the
+    distinct people (user actors) with tokens in the period and model. No billing kinds."""
+    if group_by != "model":
+        return []
+    from django.db.models import Count, IntegerField, Q, Value
+
+    from .metering import _period, _record
+
+    rows = (
+        ClaudeCodeModelDay.objects.filter(organization=organization, day__range=(start, end))
+        .annotate(period=_period(grain))
+        .values("period", "model")
+        .annotate(
+            m_usage_events=Value(None, output_field=IntegerField()),
+            m_request_cost_units=Value(None, output_field=IntegerField()),
+            m_input=Sum("input_tokens"),
+            m_output=Sum("output_tokens"),
+            m_cache_read=Sum("cache_read_tokens"),
+            m_cache_write=Sum("cache_creation_tokens"),
+            m_cost_cents=Sum("cost_cents"),
+            estimate=Count("pk", filter=Q(cost_is_estimate=True)),
+            active=Count("actor_key", distinct=True, filter=Q(actor_type="user_actor")),
+        )
+        .order_by("period", "model")
+    )
+    return [
+        _record("claude_code", "model", {**row, "key": row["model"]}, row["active"], nullable=True)
+        for row in rows
+    ]

@@ -176,3 +176,18 @@ def test_each_persons_page_lists_their_tools(admin_client, member_client, member
     own = CursorMember.objects.create(organization=org, email=member_user.email, name="Me")
     assert member_client.get("/ai-analytics/me/").context["person_tools"] == []
     assert own.person_id is None
+
+
+def test_metering_by_model_includes_api_keys(admin_client, org, claude):
+    from analytics.selectors.metering import usage_metering
+
+    records = usage_metering(org, day(2), TODAY, grain="month", group_by="model", product="claude_code")
+    (record,) = records  # every row of the fixture is claude-sonnet-5
+    assert record["key"] == "claude-sonnet-5" and record["product"] == "claude_code"
+    assert record["metrics"]["cost_cents"] == Decimal(42 * 4 * 3)  # ada ×2, bob and ci-bot, 3 days
+    assert record["metrics"]["tokens"]["input"] == 1000 * 4 * 3
+    assert record["metrics"]["active_users"] == 2 and record["metrics"]["cost_is_estimate"] is True
+    assert record["metrics"]["usage_events"] is None
+    body = admin_client.get(METERING.format(org.slug), {"start": day(2), "end": TODAY, "product": "claude_code",
+                                                        "group_by": "model", "grain": "month"}).json()  # fmt: skip
+    assert body["results"][0]["metrics"]["cost_cents"] == 42 * 4 * 3
