@@ -117,3 +117,12 @@ def compare_dashboard(request):
             "nav_section": "analytics",
         },
     )
+
+
+def copilot_idle_for(org, today):
+    """Copilot's idle seats for the spend review, or None when Copilot is not connected."""
+    from analytics.selectors.tools import copilot_idle_seats
+
+    if copilot.copilot_connection(org) is None:
+        return None
+    return copilot_idle_seats(org, today, price=seat_prices(org)[Tool.COPILOT])

@@ -199,7 +199,11 @@ def _spend_context(request, overview, form=None) -> dict:
 @org_required(capability=SPEND_CAPABILITY)
 def spend_review(request):
     overview = selectors.spend_overview(request.organization, today=_today(), include_members=False)
-    return render(request, "analytics/spend_review.html", _spend_context(request, overview))
+    context = _spend_context(request, overview)
+    from .tools_views import copilot_idle_for  # Copilot's idle seats join the list (tools_views.py)
+
+    context["copilot_idle"] = copilot_idle_for(request.organization, _today())
+    return render(request, "analytics/spend_review.html", context)
 
 
 @require_POST

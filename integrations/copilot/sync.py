@@ -53,6 +53,17 @@ CONNECTION_REMOVED = "The Copilot connection was removed before this sync ran."
 RESUME = "the next hourly sync continues where this one stopped."
 
 
+AI_CREDITS_FROM = (2026, 6)  # Copilot bills in AI credits since 2026-06-01, premium requests before (§5)
+
+
+def _premium_month(year: int, month: int) -> bool:
+    return (year, month) < AI_CREDITS_FROM
+
+
+def _kind(year: int, month: int) -> str:
+    return "premium_request" if _premium_month(year, month) else "ai_credit"
+
+
 def today() -> date:
     return timezone.now().date()
 
@@ -250,7 +261,8 @@ class _CopilotSync:
         now = timezone.now()
         try:
             for year, month in months:
-                items = client.ai_credit_usage(year, month)
+                premium = _premium_month(year, month)
+                items = client.ai_credit_usage(year, month, premium=premium)
                 if items is None:
                     self.progress.finish(
                         "billing",
@@ -260,13 +272,19 @@ class _CopilotSync:
                     return
                 self.progress.add(
                     "billing",
-                    rows=replace_copilot_billing_lines(self.org_id, year, month, items, now),
+                    rows=replace_copilot_billing_lines(
+                        self.org_id, year, month, items, now, kind=_kind(year, month)
+                    ),
                     done=1,
                 )
             year, month = self.today.year, self.today.month
             for login in seats:
-                items = client.ai_credit_usage(year, month, user=login) or []
-                rows = replace_copilot_billing_lines(self.org_id, year, month, items, now, login=login)
+                items = (
+                    client.ai_credit_usage(year, month, user=login, premium=_premium_month(year, month)) or []
+                )
+                rows = replace_copilot_billing_lines(
+                    self.org_id, year, month, items, now, login=login, kind=_kind(year, month)
+                )
                 self.progress.add("billing", rows=rows, done=1)
         except MissingScope:
             self.progress.finish(

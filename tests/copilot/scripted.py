@@ -47,6 +47,7 @@ class ScriptedGitHub(FakeGitHub):
         self.route(f"{REPORTS}/users-28-day/latest", self._users_28)
         self.route(f"{REPORTS}/organization-1-day", self._org_day)
         self.route(f"/organizations/{ORG}/settings/billing/ai_credit/usage", self._usage)
+        self.route(f"/organizations/{ORG}/settings/billing/premium_request/usage", self._usage)
 
     def _seats(self, request):
         seats = []

@@ -181,3 +181,25 @@ def test_a_fault_mid_sync_resumes_without_loss_or_duplicates(
     second = sync(connection, options)
     assert second.status == SyncRun.Status.SUCCEEDED, second.message
     assert stored(org) == truth(sim_org, second.window_start, second.window_end)
+
+
+@pytest.mark.django_db
+def test_an_enterprise_backfill_equals_the_simulator(org, copilot_sim, options, settings):
+    settings.COPILOT_BACKFILL_DAYS = 8
+    ent = copilot_sim.add_enterprise("corp", days=20)
+    copilot_sim.add_org("corp-a", seats=6, days=20, seed=4, enterprise=ent)
+    copilot_sim.add_org("corp-b", seats=5, days=20, seed=5, enterprise=ent)
+    conn = Connection(
+        organization=org,
+        provider=Provider.COPILOT,
+        config={"scope": "enterprise", "slug": "corp"},
+        base_url=copilot_sim.url,
+    )
+    conn.set_api_key(ent.token)
+    conn.save()
+    run = sync(conn, options)
+    assert run.status == SyncRun.Status.SUCCEEDED, run.message
+    assert stored(org) == truth(ent, run.window_start, run.window_end)
+    # One seat per person, however many organizations granted it.
+    assert CopilotSeat.objects.filter(organization=org).count() == ent.total_seats
+    assert copilot_sim.tokens_seen_by_download_host() == set()

@@ -261,3 +261,21 @@ def test_a_finished_run_is_not_synced_twice(org, connection, options, github):
     github.requests.clear()
     assert run_copilot_sync(run.pk, options=options, today_=TODAY).status == SyncRun.Status.SUCCEEDED
     assert github.requests == []
+
+
+def test_months_before_ai_credits_read_the_premium_request_report(org, connection, settings):
+    settings.COPILOT_BACKFILL_DAYS = 3
+    github = ScriptedGitHub(date(2026, 6, 2), days=5)
+    options = CopilotSyncOptions(
+        sleep=github.sleeps.append,
+        limiter=NoRateLimit(),
+        transport=httpx.MockTransport(github.api),
+        download_transport=httpx.MockTransport(github.download),
+    )
+    run = services.create_foreground_run(connection)
+    run = run_copilot_sync(run.pk, options=options, today_=date(2026, 6, 2))
+    assert run.status == SyncRun.Status.SUCCEEDED, run.message
+    kinds = set(
+        CopilotBillingLine.objects.filter(organization=org, login="").values_list("year", "month", "kind")
+    )
+    assert kinds == {(2026, 5, "premium_request"), (2026, 6, "ai_credit")}

@@ -190,3 +190,15 @@ def test_owner_sees_the_overlap(owner_client, seats):
 def test_anonymous_is_sent_to_login(client):
     response = client.get(PAGE)
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_copilot_idle_seats_join_the_spend_reviews_idle_list(admin_client, seats, monkeypatch):
+    monkeypatch.setattr("web.views._today", lambda: TODAY)
+    page = text(admin_client.get("/ai-analytics/spend/"))
+    assert "Idle Copilot seats" in page
+    assert "2 seats without activity for 30 days (3 for 14)" in page
+    assert "dan" in page and "fay" in page
+
+
+def test_the_spend_review_has_no_copilot_section_without_copilot(admin_client, org):
+    assert "Idle Copilot seats" not in text(admin_client.get("/ai-analytics/spend/"))
