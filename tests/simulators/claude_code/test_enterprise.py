@@ -13,6 +13,8 @@ from simulators.claude_code.generate import discounted, list_micro_cents
 from .conftest import client
 from .helpers import A_USERS, COST, USAGE, next_page_all
 
+A_WEDNESDAY = datetime(2026, 11, 18, 15, 30, tzinfo=UTC)
+
 
 def latest_day(org):
     return (org.now - timedelta(hours=34)).date()
@@ -128,15 +130,18 @@ def test_users_bad_queries_are_400(analytics, params):
     assert response.json()["error"]["type"] == "invalid_request_error"
 
 
-def test_users_span_and_lookback_follow_the_switches(analytics, enterprise):
+def test_users_span_and_lookback_follow_the_switches(cc_sim, make_org):
+    # A moment far enough past 2026-01-01 (the earliest day) for a 100-day range.
+    enterprise = make_org("enterprise", now=A_WEDNESDAY)
     end = latest_day(enterprise) + timedelta(days=1)
     params = {"starting_date": (end - timedelta(days=100)).isoformat(), "ending_date": end.isoformat()}
-    assert analytics.get(A_USERS, params=params).status_code == 200
-    enterprise.engagement_max_span_days = 90
-    assert analytics.get(A_USERS, params=params).status_code == 400
-    enterprise.engagement_max_span_days = 366
-    enterprise.engagement_lookback_days = 90
-    assert analytics.get(A_USERS, params=params).status_code == 400
+    with client(cc_sim, enterprise.enterprise_key) as analytics:
+        assert analytics.get(A_USERS, params=params).status_code == 200
+        enterprise.engagement_max_span_days = 90
+        assert analytics.get(A_USERS, params=params).status_code == 400
+        enterprise.engagement_max_span_days = 366
+        enterprise.engagement_lookback_days = 90
+        assert analytics.get(A_USERS, params=params).status_code == 400
 
 
 def test_inactive_seats_are_rows_only_when_switched_on(enterprise):
@@ -257,7 +262,9 @@ def test_usage_report_tokens(analytics, enterprise):
         assert row["requests"] > 0 and "amount" not in row
 
 
-def test_cost_is_revised_as_late_data_arrives(enterprise):
+def test_cost_is_revised_as_late_data_arrives(make_org):
+    # Late data is a share of sessions: pinned to a working week so there are enough of them.
+    enterprise = make_org("enterprise", now=A_WEDNESDAY)
     start, end = week(enterprise)
     end = midnight(enterprise.now.date())
     before = enterprise.cost_rows(start, end, bucket_width="1d")
