@@ -10,6 +10,7 @@ from datetime import date
 from .generate import TOOLS, list_micro_cents
 from .util import (
     ApiError,
+    day_start_s,
     day_timestamp,
     decode_cursor,
     encode_cursor,
@@ -103,8 +104,19 @@ def _row(org, person, day: date, key, sessions) -> dict:
     return row
 
 
+# Sessions end within their day and arrive at most 60 h later (generate._session).
+SETTLED_AFTER_S = 86_400 + 60 * 3600
+
+
 def report_rows_for(org, day: date, as_of_s: int) -> list[dict]:
     """All records for one UTC day as seen at `as_of_s`: only sessions visible an hour before it."""
+    cutoff = as_of_s - org.freshness_seconds
+    settled = cutoff >= day_start_s(day) + SETTLED_AFTER_S
+    key = ("report", day, org.first_day, None if settled else cutoff)
+    return list(org.memo(key, lambda: _build_report_rows(org, day, as_of_s)))
+
+
+def _build_report_rows(org, day: date, as_of_s: int) -> list[dict]:
     if org.kind != "console" or day < org.first_day:
         return []
     if org.console_earliest_day is not None and day < org.console_earliest_day:

@@ -8,6 +8,7 @@ import secrets
 import string
 import threading
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -133,6 +134,8 @@ class SimOrg:
         self._base: dict[date, dict[int, list[Session]]] = {}
         self._chat: dict[date, dict[int, Session]] = {}
         self._revisions: dict[date, list[tuple[int, list[Session]]]] = {}
+        self._revision_count = 0
+        self._memo: OrderedDict = OrderedDict()  # recent served lists, see memo()
 
     # -- keys ---------------------------------------------------------------------------------------
 
@@ -264,7 +267,37 @@ class SimOrg:
                     session.visible_s = self.now_s - self.freshness_seconds - self.cost_lag_seconds
                 self._revisions.setdefault(day, []).append((person.index, extra))
                 labels.append(person.actor_label)
+            self._revision_count += 1
             return labels
+
+    def switches(self) -> tuple:
+        """Every setting that changes what the report endpoints serve (part of memo keys)."""
+        return (
+            self.serve_subscription_rows,
+            self.split_by_terminal,
+            self.serve_is_remote,
+            self.omit_null_subscription_type,
+            tuple(self.extra_tool_names),
+            self.freshness_seconds,
+            self.users_include_inactive,
+            self.cost_lag_seconds,
+            self._revision_count,
+        )
+
+    def memo(self, key: tuple, build):
+        """The list `build()` returns, kept for the same key among the last 64: every page of a
+        pagination session reads the same full list, so it is built once, not once per page."""
+        key = key + self.switches()
+        with self._lock:
+            if key in self._memo:
+                self._memo.move_to_end(key)
+                return self._memo[key]
+        value = build()
+        with self._lock:
+            self._memo[key] = value
+            while len(self._memo) > 64:
+                self._memo.popitem(last=False)
+        return value
 
     def expire_cursors(self) -> None:
         """A data refresh: every Enterprise cursor issued so far answers 410 (§5.6)."""
