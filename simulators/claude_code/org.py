@@ -112,6 +112,8 @@ class SimOrg:
         self.extra_tool_names: tuple[str, ...] = ()  # open `tool_actions` map: e.g. ("bash_tool",)
         self.freshness_seconds = 3600  # only data older than 1 hour is included
         self.console_earliest_day: date | None = None  # §7.2 undocumented: None = the data window
+        self.accept_ending_at = False  # §3.1: only a third-party OpenAPI lists `ending_at`
+        self.fractional_estimated_cost = False  # §3.2: "number (integer in examples)"
         # Enterprise (§5.3-§5.6); DOC values by default, SUP alternatives in comments
         self.engagement_lag_hours = 34  # day N available at 10:00 UTC on N+1; SUP: 34 + 72
         self.engagement_max_span_days = 366  # SUP: 90
@@ -122,7 +124,8 @@ class SimOrg:
         self.cost_lag_seconds = 4 * 3600  # cost/usage available in ~4 h
         self.cost_max_age_days = 365
         self.cost_max_span_days = 31
-        self.api_access_enabled = True  # the primary owner's toggle; off: every call 403
+        self.api_access_enabled = True  # the primary owner's toggle; off: every Analytics call fails
+        self.api_disabled_status = 403  # §7.6: the status when the toggle is off is not documented
         # HTTP
         self.rate_limits: bool | None = None  # None: follow the simulator
         self.limits: dict | None = None  # per-org overrides of the simulator's limits
@@ -278,6 +281,7 @@ class SimOrg:
             self.serve_is_remote,
             self.omit_null_subscription_type,
             tuple(self.extra_tool_names),
+            self.fractional_estimated_cost,
             self.freshness_seconds,
             self.users_include_inactive,
             self.cost_lag_seconds,

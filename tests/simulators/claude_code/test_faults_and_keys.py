@@ -92,6 +92,8 @@ def test_api_access_switched_off_denies_analytics(analytics, enterprise):
     enterprise.api_access_enabled = False
     response = analytics.get(A_USERS, params={"date": analytics_day(enterprise)})
     assert response.status_code == 403 and "Primary Owner" in error_of(response)[1]
+    enterprise.api_disabled_status = 401
+    assert analytics.get(A_USERS, params={"date": analytics_day(enterprise)}).status_code == 401
 
 
 def test_rate_limit_storm_answers_429_with_retry_after(admin, console):
