@@ -49,7 +49,7 @@ Keys and errors (body `{"type":"error","error":{"type","message"},"request_id"}`
   unknown/missing key 401 authentication_error; a standard Console key (sk-ant-api03-, `org.api_key`)
   on the Admin API 403 permission_error; an Admin key on Enterprise Analytics 403; an Enterprise key
   on the Claude Code report, or without the needed scope, 403 naming its scopes and the one needed;
-  `org.api_access_enabled = False` 403 on Analytics; unknown path 404; bad parameters 400.
+  `org.api_access_enabled = False` 403 (`org.api_disabled_status`) on Analytics; unknown path 404; bad parameters 400.
 
 Simulator settings: `sim.rate_limits`, `sim.rate_window_seconds`, `sim.set_limits({"enterprise": 60,
 "admin": None})` (per org per window; Enterprise's 60/min is documented, the Admin API's limits are
@@ -76,6 +76,9 @@ Choices where the reference is unsure (docs/claude-code-api.md §7), default fir
   org.serve_is_remote = True           # False: the pre-2026 shape, no field and no remote rows
   org.omit_null_subscription_type = False   # True: the key is absent instead of null
   org.extra_tool_names = ()            # e.g. ("bash_tool",): extra keys in the open tool_actions map
+  org.accept_ending_at = False         # True: the report also takes `ending_at` (exclusive, <= 31 days)
+                                       #   and lists those days in one pagination (third-party OpenAPI)
+  org.fractional_estimated_cost = False  # True: `estimated_cost.amount` a number with 2 decimals
   org.freshness_seconds = 3600         # only data older than 1 hour
   org.console_earliest_day = None      # no earliest date documented: the data window
   org.engagement_lag_hours = 34        # DOC: day N at 10:00 UTC on N+1; SUP: 106 (3 days later)
@@ -83,7 +86,7 @@ Choices where the reference is unsure (docs/claude-code-api.md §7), default fir
   org.users_default_limit = 100        # SUP: 20
   org.users_include_inactive = False   # True: zero rows for every seat in range
   org.earliest_enterprise_day = 2026-01-01; org.cost_lag_seconds = 4 h; org.cost_max_age_days = 365;
-  org.cost_max_span_days = 31; org.api_access_enabled = True
+  org.cost_max_span_days = 31; org.api_access_enabled = True; org.api_disabled_status = 403
 
 Data (deterministic)
 --------------------

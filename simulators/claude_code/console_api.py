@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 
 from .generate import TOOLS, list_micro_cents
 from .util import (
     ApiError,
+    day_start_s,
     day_timestamp,
     decode_cursor,
     encode_cursor,
@@ -42,6 +44,14 @@ def _extra_tools(org, person, day: date, key) -> dict:
         if accepted + rejected:
             out[name] = [accepted, rejected]
     return out
+
+
+def _amount(org, micro: int):
+    """Integer cents, as in every example; with `org.fractional_estimated_cost` a number with two
+    decimals (the schema only says "number")."""
+    if org.fractional_estimated_cost:
+        return round(micro / 1_000_000, 2)
+    return micro_to_cents_rounded(micro)
 
 
 def _row(org, person, day: date, key, sessions) -> dict:
@@ -89,7 +99,7 @@ def _row(org, person, day: date, key, sessions) -> dict:
                 "model": model,
                 "tokens": {"input": t[0], "output": t[1], "cache_read": t[2], "cache_creation": t[3]},
                 "estimated_cost": {
-                    "amount": micro_to_cents_rounded(list_micro_cents(model, tuple(t))),
+                    "amount": _amount(org, list_micro_cents(model, tuple(t))),
                     "currency": "USD",
                 },
             }
@@ -103,8 +113,19 @@ def _row(org, person, day: date, key, sessions) -> dict:
     return row
 
 
+# Sessions end within their day and arrive at most 60 h later (generate._session).
+SETTLED_AFTER_S = 86_400 + 60 * 3600
+
+
 def report_rows_for(org, day: date, as_of_s: int) -> list[dict]:
     """All records for one UTC day as seen at `as_of_s`: only sessions visible an hour before it."""
+    cutoff = as_of_s - org.freshness_seconds
+    settled = cutoff >= day_start_s(day) + SETTLED_AFTER_S
+    key = ("report", day, org.first_day, None if settled else cutoff)
+    return list(org.memo(key, lambda: _build_report_rows(org, day, as_of_s)))
+
+
+def _build_report_rows(org, day: date, as_of_s: int) -> list[dict]:
     if org.kind != "console" or day < org.first_day:
         return []
     if org.console_earliest_day is not None and day < org.console_earliest_day:
@@ -159,36 +180,50 @@ def merge_rows(rows: list[dict]) -> dict:
             )
             for name in ("input", "output", "cache_read", "cache_creation"):
                 entry[name] += item["tokens"][name]
-            entry["cost_cents"] += item["estimated_cost"]["amount"]
-            out["cost_cents"] += item["estimated_cost"]["amount"]
+            amount = item["estimated_cost"]["amount"]
+            if isinstance(amount, float):  # fractional_estimated_cost: sum exactly
+                amount = Decimal(str(amount))
+            entry["cost_cents"] += amount
+            out["cost_cents"] += amount
     return out
 
 
 def claude_code_report(org, query: dict, params: list) -> dict:
     """GET /v1/organizations/usage_report/claude_code: one UTC day, cursor pagination.
 
-    The cursor holds the day, the offset and the moment of the first page, so every page of one
-    pagination session reads the same data boundary (§3.3)."""
+    The cursor holds the day(s), the offset and the moment of the first page, so every page of one
+    pagination session reads the same data boundary (§3.3). `ending_at` is not in Anthropic's
+    reference and is ignored, unless `org.accept_ending_at` (the third-party OpenAPI's reading):
+    then the days [starting_at, ending_at) are listed one after the other."""
     day = parse_day(query.get("starting_at"), "starting_at")
+    days = [day]
+    if org.accept_ending_at and query.get("ending_at"):
+        end_day = parse_day(query["ending_at"], "ending_at")
+        if end_day <= day:
+            raise ApiError(400, "ending_at must be after starting_at.")
+        if (end_day - day).days > 31:
+            raise ApiError(400, "The range from starting_at to ending_at cannot exceed 31 days.")
+        days = [day + timedelta(days=k) for k in range((end_day - day).days)]
     limit = parse_limit(query.get("limit"), default=20)
     offset, as_of = 0, org.now_s
+    scope = [d.isoformat() for d in days]
     if query.get("page"):
         state = decode_cursor(query["page"])
         if (
-            state.get("d") != day.isoformat()
+            state.get("d") != scope
             or not isinstance(state.get("o"), int)
             or not isinstance(state.get("t"), int)
         ):
             raise ApiError(400, "page: the cursor does not belong to this query.")
         offset, as_of = state["o"], state["t"]
-    rows = report_rows_for(org, day, as_of)
+    rows = [row for d in days for row in report_rows_for(org, d, as_of)]
     page = rows[offset : offset + limit]
     end = offset + len(page)
     has_more = end < len(rows)
     return {
         "data": page,
         "has_more": has_more,
-        "next_page": encode_cursor({"d": day.isoformat(), "o": end, "t": as_of}) if has_more else None,
+        "next_page": encode_cursor({"d": scope, "o": end, "t": as_of}) if has_more else None,
     }
 
 

@@ -147,6 +147,17 @@ def _engagement_row(org, person, start: date, end_exclusive: date) -> tuple[dict
 
 
 def engagement_rows_for(org, start: date, end_exclusive: date, user_ids: set | None = None) -> list[dict]:
+    key = (
+        "engagement",
+        start,
+        end_exclusive,
+        org.now_s,
+        tuple(sorted(user_ids)) if user_ids is not None else None,
+    )
+    return list(org.memo(key, lambda: _build_engagement_rows(org, start, end_exclusive, user_ids)))
+
+
+def _build_engagement_rows(org, start: date, end_exclusive: date, user_ids: set | None) -> list[dict]:
     rows = []
     for person in sorted(org.people, key=lambda p: p.email or ""):
         if person.is_api_key or not any(
@@ -250,6 +261,24 @@ def report_rows(
 ) -> list[dict]:
     """Rows of the per-user cost ("cost") or usage ("usage") report, all pages, in served order:
     by bucket, then email, then the group keys."""
+    key = (
+        kind,
+        starting_at,
+        ending_at,
+        org.now_s,
+        bucket_width,
+        tuple(sorted(products or ())),
+        tuple(sorted(models or ())),
+        tuple(sorted(user_ids or ())),
+        tuple(sorted(group_by)),
+    )
+    build = lambda: _build_report_rows(  # noqa: E731
+        org, kind, starting_at, ending_at, bucket_width, products, models, user_ids, group_by
+    )
+    return list(org.memo(key, build))
+
+
+def _build_report_rows(org, kind, starting_at, ending_at, bucket_width, products, models, user_ids, group_by):
     start_s, end_s = epoch_s(starting_at), epoch_s(ending_at)
     ready_s = org.now_s - org.cost_lag_seconds
     products = set(products or PRODUCTS)

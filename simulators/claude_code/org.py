@@ -8,6 +8,7 @@ import secrets
 import string
 import threading
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -111,6 +112,8 @@ class SimOrg:
         self.extra_tool_names: tuple[str, ...] = ()  # open `tool_actions` map: e.g. ("bash_tool",)
         self.freshness_seconds = 3600  # only data older than 1 hour is included
         self.console_earliest_day: date | None = None  # §7.2 undocumented: None = the data window
+        self.accept_ending_at = False  # §3.1: only a third-party OpenAPI lists `ending_at`
+        self.fractional_estimated_cost = False  # §3.2: "number (integer in examples)"
         # Enterprise (§5.3-§5.6); DOC values by default, SUP alternatives in comments
         self.engagement_lag_hours = 34  # day N available at 10:00 UTC on N+1; SUP: 34 + 72
         self.engagement_max_span_days = 366  # SUP: 90
@@ -121,7 +124,8 @@ class SimOrg:
         self.cost_lag_seconds = 4 * 3600  # cost/usage available in ~4 h
         self.cost_max_age_days = 365
         self.cost_max_span_days = 31
-        self.api_access_enabled = True  # the primary owner's toggle; off: every call 403
+        self.api_access_enabled = True  # the primary owner's toggle; off: every Analytics call fails
+        self.api_disabled_status = 403  # §7.6: the status when the toggle is off is not documented
         # HTTP
         self.rate_limits: bool | None = None  # None: follow the simulator
         self.limits: dict | None = None  # per-org overrides of the simulator's limits
@@ -133,6 +137,8 @@ class SimOrg:
         self._base: dict[date, dict[int, list[Session]]] = {}
         self._chat: dict[date, dict[int, Session]] = {}
         self._revisions: dict[date, list[tuple[int, list[Session]]]] = {}
+        self._revision_count = 0
+        self._memo: OrderedDict = OrderedDict()  # recent served lists, see memo()
 
     # -- keys ---------------------------------------------------------------------------------------
 
@@ -264,7 +270,38 @@ class SimOrg:
                     session.visible_s = self.now_s - self.freshness_seconds - self.cost_lag_seconds
                 self._revisions.setdefault(day, []).append((person.index, extra))
                 labels.append(person.actor_label)
+            self._revision_count += 1
             return labels
+
+    def switches(self) -> tuple:
+        """Every setting that changes what the report endpoints serve (part of memo keys)."""
+        return (
+            self.serve_subscription_rows,
+            self.split_by_terminal,
+            self.serve_is_remote,
+            self.omit_null_subscription_type,
+            tuple(self.extra_tool_names),
+            self.fractional_estimated_cost,
+            self.freshness_seconds,
+            self.users_include_inactive,
+            self.cost_lag_seconds,
+            self._revision_count,
+        )
+
+    def memo(self, key: tuple, build):
+        """The list `build()` returns, kept for the same key among the last 64: every page of a
+        pagination session reads the same full list, so it is built once, not once per page."""
+        key = key + self.switches()
+        with self._lock:
+            if key in self._memo:
+                self._memo.move_to_end(key)
+                return self._memo[key]
+        value = build()
+        with self._lock:
+            self._memo[key] = value
+            while len(self._memo) > 64:
+                self._memo.popitem(last=False)
+        return value
 
     def expire_cursors(self) -> None:
         """A data refresh: every Enterprise cursor issued so far answers 410 (§5.6)."""

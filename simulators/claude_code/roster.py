@@ -92,7 +92,8 @@ def build_people(
 ) -> list[Person]:
     """`users` listed people (shared with Cursor first, then Claude-only), one unlisted ex-member
     (usage only, when users >= 5) and `api_actors` API-key actors (Console only)."""
-    rng = random.Random(f"claude-people:{seed}:{users}:{kind}")
+    # Not keyed by kind: a company's Console and Enterprise orgs of one seed hold the same people.
+    rng = random.Random(f"claude-people:{seed}:{users}")
     cursor_seats = cursor_seats or users
     cursor_roster = build_roster(seed, cursor_seats, anchor, days)
     pool = [m for m in cursor_roster if m.listed and not m.is_removed]
@@ -130,6 +131,10 @@ def build_people(
     never = (
         set(rng.sample(sorted(set(range(1, users)) - idle), max(0, users // 20))) if users >= 10 else set()
     )
+    # Subscription-seat users (Console): chosen among active people, so the gap is visible.
+    eligible = sorted(set(range(3, users)) - idle - never)
+    n_subs = min(len(eligible), round(users * subscription_fraction)) if users >= 5 else 0
+    subscribers = set(rng.sample(eligible, n_subs))
     roles = ENTERPRISE_ROLES if kind == "enterprise" else CONSOLE_ROLES
     for index, (email, name, cursor_index, join_day) in enumerate(identities):
         listed = index < users
@@ -139,7 +144,7 @@ def build_people(
             role = "owner" if kind == "enterprise" else "admin"
         else:
             role = rng.choice(roles)
-        if kind == "console" and index >= 3 and rng.random() < subscription_fraction:
+        if kind == "console" and index in subscribers:
             customer_type, subscription_type = "subscription", rng.choice(("team", "enterprise"))
         else:
             customer_type, subscription_type = "api", None

@@ -318,10 +318,12 @@ class ClaudeCodeSimulator:
         if route is None or method != "GET":
             return send(404, error_body(404, None, req_id))
         denied = permission_error(key, route)
-        if denied is None and route.family == "enterprise" and not org.api_access_enabled:
-            denied = "Public API access is disabled for this organization; the Primary Owner can enable it."
         if denied is not None:
             return send(403, error_body(403, denied, req_id))
+        if route.family == "enterprise" and not org.api_access_enabled:
+            message = "Public API access is disabled for this organization; the Primary Owner can enable it."
+            status = org.api_disabled_status
+            return send(status, error_body(status, message, req_id))
 
         decision = org.faults.take(path)
         if decision.sleep:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -206,6 +207,45 @@ def test_older_shapes_switches(console):
     assert any("bash_tool" in r["tool_actions"] for r in rows)
     per_actor = Counter(r["actor"].get("email_address") or r["actor"]["api_key_name"] for r in rows)
     assert set(per_actor.values()) == {1}
+
+
+def test_ending_at_is_ignored_unless_switched_on(admin, console):
+    day = busiest_day(console)
+    params = {
+        "starting_at": (day - timedelta(days=2)).isoformat(),
+        "ending_at": (day + timedelta(days=1)).isoformat(),
+    }
+    single = admin.get(REPORT, params=params | {"limit": 1000}).json()["data"]
+    assert single == console.report_rows(day - timedelta(days=2))
+    console.accept_ending_at = True
+    rows, page = [], None
+    while True:
+        body = admin.get(REPORT, params=params | {"limit": 5} | ({"page": page} if page else {})).json()
+        rows += body["data"]
+        if not body["has_more"]:
+            break
+        page = body["next_page"]
+    assert rows == [r for k in (2, 1, 0) for r in console.report_rows(day - timedelta(days=k))]
+    assert (
+        admin.get(REPORT, params={"starting_at": day.isoformat(), "ending_at": day.isoformat()}).status_code
+        == 400
+    )
+
+
+def test_fractional_estimated_costs_when_switched_on(admin, console):
+    day = busiest_day(console)
+    console.fractional_estimated_cost = True
+    rows, _ = report_day(admin, day, limit=1000)
+    amounts = [m["estimated_cost"]["amount"] for r in rows for m in r["model_breakdown"]]
+    assert any(isinstance(a, float) and a != int(a) for a in amounts)
+    actor = rows[0]["actor"].get("email_address") or rows[0]["actor"]["api_key_name"]
+    served = sum(
+        Decimal(str(m["estimated_cost"]["amount"]))
+        for r in rows
+        if actor in r["actor"].values()
+        for m in r["model_breakdown"]
+    )
+    assert console.actor_day(actor, day)["cost_cents"] == served
 
 
 def test_ground_truth_per_person_day_and_model_equals_what_was_served(admin, console):
