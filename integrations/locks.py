@@ -25,7 +25,7 @@ LOCK_NAMESPACE = 0x6B6F616C
 RUN_LOCK_NAMESPACE = 0x6B6F7372
 # Each tool's syncs lock apart, so Cursor's and Copilot's syncs of one organization may overlap
 # (they write different tables); the key's first half names the tool ("kcop" for Copilot).
-TOOL_LOCK_NAMESPACES = {"cursor": LOCK_NAMESPACE, "copilot": 0x6B636F70}
+TOOL_LOCK_NAMESPACES = {"cursor": LOCK_NAMESPACE, "copilot": 0x6B636F70, "claude_code": 0x6B636C63}  # "kclc"
 
 _local_locks: dict[tuple[int, int], threading.Lock] = {}
 _local_guard = threading.Lock()

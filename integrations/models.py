@@ -12,6 +12,7 @@ from . import crypto
 class Provider(models.TextChoices):
     CURSOR = "cursor", "Cursor"
     COPILOT = "copilot", "GitHub Copilot"
+    CLAUDE_CODE = "claude_code", "Claude Code"
 
 
 class Connection(models.Model):
@@ -72,6 +73,8 @@ class Connection(models.Model):
     def api_base_url(self) -> str:
         if self.provider == Provider.COPILOT:
             return self.base_url or settings.COPILOT_API_BASE_URL
+        if self.provider == Provider.CLAUDE_CODE:
+            return self.base_url or settings.CLAUDE_CODE_API_BASE_URL
         return self.base_url or settings.CURSOR_API_BASE_URL
 
     @property

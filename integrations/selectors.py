@@ -283,5 +283,5 @@ def ai_tools(organization) -> list[ProviderRow]:
     return [
         _provider_row("cursor", "Cursor", connections.get(Provider.CURSOR)),
         _provider_row("copilot", "GitHub Copilot", connections.get(Provider.COPILOT)),
-        ProviderRow(key="claude_code", name="Claude Code", available=False, connected=False),
+        _provider_row("claude_code", "Claude Code", connections.get(Provider.CLAUDE_CODE)),
     ]

@@ -158,7 +158,7 @@ def history_rows(organization, provider: str) -> list:
     """The querysets of the synced history one tool's connection owns in `organization`: its
     own tables (by model name prefix) and its `ToolDay` / `ToolOrgDay` facts; for Cursor, every
     analytics table that is neither Copilot's nor tool-neutral."""
-    own_prefix = {Provider.COPILOT: "Copilot"}
+    own_prefix = {Provider.COPILOT: "Copilot", Provider.CLAUDE_CODE: "ClaudeCode"}
     others = tuple(p for key, p in own_prefix.items() if key != provider)
     rows = []
     for model in analytics_models():

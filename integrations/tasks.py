@@ -48,3 +48,22 @@ def enqueue_hourly_copilot_syncs() -> int:
     from integrations.copilot import services as copilot_services
 
     return copilot_services.enqueue_hourly_syncs()
+
+
+# Claude Code: the same rules (acks_late, whole-day idempotent writes, no autoretry).
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def sync_claude_code_connection(sync_run_id: int) -> None:
+    from integrations.claude_code.sync import run_claude_code_sync
+
+    try:
+        run_claude_code_sync(sync_run_id)
+    except SyncRun.DoesNotExist:
+        return
+
+
+# Not retried: the beat fires again next hour, and runs never stack.
+@shared_task(ignore_result=True)
+def enqueue_hourly_claude_code_syncs() -> int:
+    from integrations.claude_code import services as claude_code_services
+
+    return claude_code_services.enqueue_hourly_syncs()

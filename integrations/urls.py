@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .claude_code import views as claude_code_views
 from .copilot import views as copilot_views
 
 app_name = "integrations"
@@ -20,4 +21,10 @@ urlpatterns = [
     path("copilot/disconnect/", copilot_views.disconnect, name="copilot_disconnect"),
     path("copilot/sync/", copilot_views.sync_now, name="copilot_sync"),
     path("copilot/progress.json", copilot_views.progress, name="copilot_progress"),
+    path("claude-code/", claude_code_views.detail, name="claude_code_detail"),
+    path("claude-code/connect/", claude_code_views.connect, name="claude_code_connect"),
+    path("claude-code/replace-key/", claude_code_views.replace_key, name="claude_code_replace_key"),
+    path("claude-code/disconnect/", claude_code_views.disconnect, name="claude_code_disconnect"),
+    path("claude-code/sync/", claude_code_views.sync_now, name="claude_code_sync"),
+    path("claude-code/progress.json", claude_code_views.progress, name="claude_code_progress"),
 ]

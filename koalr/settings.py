@@ -182,6 +182,16 @@ COPILOT_SEAT_PRICE_CENTS = {
     "enterprise": env.int("COPILOT_ENTERPRISE_SEAT_CENTS", default=3900),
 }
 
+# Claude Code (docs/claude-code-api.md). The Enterprise window and lag are settings because
+# Anthropic's sources disagree (§5.3: 366 days and a 1-day lag, or 90 days and 3).
+CLAUDE_CODE_API_BASE_URL = env.str("CLAUDE_CODE_API_BASE_URL", default="https://api.anthropic.com")
+CLAUDE_CODE_BACKFILL_DAYS = env.int("CLAUDE_CODE_BACKFILL_DAYS", default=90)
+CLAUDE_CODE_CONSOLE_SETTLE_DAYS = env.int("CLAUDE_CODE_CONSOLE_SETTLE_DAYS", default=2)
+CLAUDE_CODE_ENTERPRISE_LAG_DAYS = env.int("CLAUDE_CODE_ENTERPRISE_LAG_DAYS", default=1)
+CLAUDE_CODE_ENTERPRISE_WINDOW_DAYS = env.int("CLAUDE_CODE_ENTERPRISE_WINDOW_DAYS", default=366)
+CLAUDE_CODE_ENTERPRISE_SETTLE_DAYS = env.int("CLAUDE_CODE_ENTERPRISE_SETTLE_DAYS", default=3)
+CLAUDE_CODE_ENTERPRISE_COST_SETTLE_DAYS = env.int("CLAUDE_CODE_ENTERPRISE_COST_SETTLE_DAYS", default=30)
+
 # Celery: Redis broker when REDIS_URL is set, otherwise tasks run eagerly in-process.
 REDIS_URL = env.str("REDIS_URL", default="")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
@@ -245,6 +255,10 @@ CELERY_BEAT_SCHEDULE = {
     "sync-copilot-connections-hourly": {
         "task": "integrations.tasks.enqueue_hourly_copilot_syncs",
         "schedule": crontab(minute=37),
+    },
+    "sync-claude-code-connections-hourly": {
+        "task": "integrations.tasks.enqueue_hourly_claude_code_syncs",
+        "schedule": crontab(minute=22),
     },
 }
 

@@ -37,6 +37,8 @@ def seat_prices(org) -> dict[str, SeatPrice]:
     return {
         Tool.CURSOR: SeatPrice(org.seat_price_cents, False),
         Tool.COPILOT: SeatPrice(cents, estimate, "GitHub's list price, an estimate" if estimate else ""),
+        # Claude Code through the Console is billed by usage; Enterprise seats are not priced here.
+        Tool.CLAUDE_CODE: SeatPrice(0, False, "billed by usage"),
     }
 
 

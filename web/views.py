@@ -100,7 +100,7 @@ def _member_table(request, filters, version, access, *, person_ids=None) -> dict
 @require_GET
 @org_required
 def dashboard(request):
-    if request.GET.get("tool") in ("copilot", "all"):  # the tool switch (web/tools_views.py)
+    if request.GET.get("tool") in ("copilot", "claude_code", "all"):  # the tool switch (web/tools_views.py)
         from .tools_views import compare_dashboard
 
         return compare_dashboard(request)
@@ -116,7 +116,12 @@ def dashboard(request):
     context["team_lens"] = True  # a link to pick a team on the Teams tab: no query here
     context.update(
         tool="cursor",
-        tool_choices=(("cursor", "Cursor"), ("copilot", "GitHub Copilot"), ("all", "All tools")),
+        tool_choices=(
+            ("cursor", "Cursor"),
+            ("copilot", "GitHub Copilot"),
+            ("claude_code", "Claude Code"),
+            ("all", "All tools"),
+        ),
     )
     filters = context["filters"]
     access = person_access(request.membership, start=filters.start, end=filters.end)
@@ -134,6 +139,10 @@ def _member_page(request, member, *, own: bool):
             "cycle_spend": selectors.member_cycle_spend(request.organization, member),
         }
     )
+    from analytics.selectors.overlap import person_tools  # every AI tool this person used
+
+    filters = context["filters"]
+    context["person_tools"] = person_tools(request.organization, member.person_id, filters.start, filters.end)
     return render(request, "analytics/member_usage.html", context)
 
 

@@ -2,6 +2,14 @@
 
 from .base import CENTS, OrgOwned
 from .chargeback import ChargebackLine
+from .claude_code import (
+    ClaudeCodeActor,
+    ClaudeCodeActorDay,
+    ClaudeCodeFetchedDay,
+    ClaudeCodeModelDay,
+    ClaudeCodeSource,
+    ClaudeCodeUser,
+)
 from .copilot import (
     CopilotBillingLine,
     CopilotOrgDay,
@@ -15,9 +23,10 @@ from .rollups import MemberDailyRollup, ModelDailyRollup, OrgDailyRollup, Rollup
 from .tool_day import Tool, ToolDay, ToolOrgDay, ToolTeamDay
 
 __all__ = [
-    "CENTS", "AiChange", "AiCommit", "ChargebackLine", "CopilotBillingLine", "CopilotOrgDay",
-    "CopilotReportDay", "CopilotSeat", "CopilotUserDay", "CopilotUserDayBreakdown", "CursorMember",
-    "DailyUsage", "MemberDailyRollup",
+    "CENTS", "AiChange", "AiCommit", "ChargebackLine", "ClaudeCodeActor", "ClaudeCodeActorDay",
+    "ClaudeCodeFetchedDay", "ClaudeCodeModelDay", "ClaudeCodeSource", "ClaudeCodeUser",
+    "CopilotBillingLine", "CopilotOrgDay", "CopilotReportDay", "CopilotSeat", "CopilotUserDay",
+    "CopilotUserDayBreakdown", "CursorMember", "DailyUsage", "MemberDailyRollup",
     "ModelDailyRollup", "OrgDailyRollup", "OrgOwned", "RollupCounters", "SpendSnapshot",
     "TeamAnalytics", "Tool", "ToolDay", "ToolOrgDay", "ToolTeamDay", "UsageEvent",
 ]  # fmt: skip

@@ -150,6 +150,15 @@ MeteringSource = Callable[..., list[dict]]
 METERING_SOURCES: dict[str, MeteringSource] = {Tool.CURSOR.value: cursor_model_metering}
 
 
+def _claude_code_model_metering(*args, **kwargs) -> list[dict]:
+    from .claude_code import model_metering  # imported late: claude_code reads this module too
+
+    return model_metering(*args, **kwargs)
+
+
+METERING_SOURCES[Tool.CLAUDE_CODE.value] = _claude_code_model_metering
+
+
 def usage_metering(
     organization,
     start: date,

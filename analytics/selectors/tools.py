@@ -19,9 +19,10 @@ from django.db.models import Count, Max, Q, Sum
 from people.models import Person
 
 from ..models import CopilotSeat, CopilotUserDay, CursorMember, OrgDailyRollup, Tool, ToolDay, ToolOrgDay
+from . import claude_code
 from .activity import active_people_per_day, distinct_active
 
-COMPARED_TOOLS = (Tool.CURSOR, Tool.COPILOT)
+COMPARED_TOOLS = (Tool.CURSOR, Tool.COPILOT, Tool.CLAUDE_CODE)
 OVERLAP_WINDOW_DAYS = 30
 IDLE_WINDOWS = (14, 30)
 ZERO = Decimal(0)
@@ -60,6 +61,7 @@ SEAT_COUNTS: dict[str, Callable] = {
         organization=org, is_removed=False, not_in_roster=False
     ).count(),
     Tool.COPILOT: lambda org: CopilotSeat.objects.filter(organization=org, removed_at__isnull=True).count(),
+    Tool.CLAUDE_CODE: claude_code.seat_count,
 }
 
 
@@ -83,6 +85,7 @@ def _copilot_acceptance(org, start: date, end: date):
 ACCEPTANCE: dict[str, tuple[Callable, str]] = {
     Tool.CURSOR: (_cursor_acceptance, "accepted ÷ (accepted + rejected) agent and chat suggestions"),
     Tool.COPILOT: (_copilot_acceptance, "accept actions ÷ code generations"),
+    Tool.CLAUDE_CODE: (claude_code.acceptance, claude_code.ACCEPTANCE_DEFINITION),
 }
 
 
@@ -290,7 +293,11 @@ def _copilot_models(org, start: date, end: date) -> list[dict]:
 
 
 # tool → its model mix (each tool counts in its own unit)
-MODEL_MIX: dict[str, Callable] = {Tool.CURSOR: _cursor_models, Tool.COPILOT: _copilot_models}
+MODEL_MIX: dict[str, Callable] = {
+    Tool.CURSOR: _cursor_models,
+    Tool.COPILOT: _copilot_models,
+    Tool.CLAUDE_CODE: claude_code.model_mix,
+}
 
 
 def model_mix(org, start: date, end: date, tool: str) -> list[dict]:

@@ -8,7 +8,7 @@ from koalr.accounts.models import Organization
 from ..models import Tool
 from .cursor import refresh_member_activity
 from .rollups import refresh_rollups
-from .tool_days import refresh_copilot_tool_days, refresh_cursor_tool_days
+from .tool_days import refresh_claude_code_tool_days, refresh_copilot_tool_days, refresh_cursor_tool_days
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +28,8 @@ def refresh_after_sync(
         refresh_cursor_tool_days(organization_id, start, end)
     elif tool == Tool.COPILOT:
         refresh_copilot_tool_days(organization_id, start, end)  # Copilot has no rollups of its own
+    elif tool == Tool.CLAUDE_CODE:
+        refresh_claude_code_tool_days(organization_id, start, end)
     else:
         raise ValueError(f"no derived data is defined for tool {tool!r}")
     if today is None:

@@ -38,7 +38,7 @@ def test_index_lists_ai_tools_with_coming_soon_providers(admin_client, org):
     assert "AI Tools" in page
     assert CONNECT in page and "Connect</a>" in page
     assert "GitHub Copilot" in page and "Claude Code" in page
-    assert page.count("coming soon") == 1  # Claude Code; GitHub Copilot can be connected
+    assert page.count("coming soon") == 0  # every AI tool can be connected now
 
 
 def test_index_offers_manage_once_connected(admin_client, connection):

@@ -9,7 +9,7 @@ from datetime import date
 
 import plotly.graph_objects as go
 
-from analytics.models import Tool
+from analytics.models import Tool, ToolOrgDay
 from analytics.selectors import days_in
 from analytics.selectors.activity import distinct_active
 from analytics.selectors.tools import acceptance, model_mix, tool_daily
@@ -17,8 +17,18 @@ from analytics.selectors.tools import acceptance, model_mix, tool_daily
 from .. import charts
 from .base import Chart
 
-CHOICES = (("cursor", "Cursor"), ("copilot", "GitHub Copilot"), ("all", "All tools"))
-TOOLS_OF = {"copilot": (Tool.COPILOT,), "all": (Tool.CURSOR, Tool.COPILOT)}
+CHOICES = (
+    ("cursor", "Cursor"),
+    ("copilot", "GitHub Copilot"),
+    ("claude_code", "Claude Code"),
+    ("all", "All tools"),
+)
+TOOLS_OF = {
+    "copilot": (Tool.COPILOT,),
+    "claude_code": (Tool.CLAUDE_CODE,),
+    "all": (Tool.CURSOR, Tool.COPILOT, Tool.CLAUDE_CODE),
+}
+ESTIMATED_COST = (Tool.COPILOT, Tool.CLAUDE_CODE)  # AI credits; Anthropic's estimated_cost
 
 
 def parse_tool(value: str | None) -> str:
@@ -34,8 +44,17 @@ class SwitchData:
     summaries: list[dict]
 
 
-def load(org, start: date, end: date, choice: str) -> SwitchData:
+def _tools(org, choice: str) -> tuple[str, ...]:
+    """The tools of a choice; "all" is Cursor and Copilot, plus Claude Code once the
+    organization has any Claude Code facts (a third empty column would only be noise)."""
     tools = TOOLS_OF[choice]
+    if choice == "all" and not ToolOrgDay.objects.filter(organization=org, tool=Tool.CLAUDE_CODE).exists():
+        tools = tuple(t for t in tools if t != Tool.CLAUDE_CODE)
+    return tools
+
+
+def load(org, start: date, end: date, choice: str) -> SwitchData:
+    tools = _tools(org, choice)
     daily = tool_daily(org, start, end, tools)
     summaries = []
     for tool in tools:
@@ -50,7 +69,7 @@ def load(org, start: date, end: date, choice: str) -> SwitchData:
                 "active_people": distinct_active(org, {"r": (start, end)}, tool=tool)["r"] or 0,
                 "requests": sum(requests) if requests else None,
                 "cost_cents": sum(costs) if costs else None,
-                "cost_is_estimate": tool == Tool.COPILOT,
+                "cost_is_estimate": tool in ESTIMATED_COST,
                 "acceptance_rate": rate,
                 "acceptance_definition": definition,
                 "models": model_mix(org, start, end, tool)[:8],
@@ -94,13 +113,15 @@ CHARTS = (
     Chart(
         "fig-tool-requests",
         "Requests, by tool",
-        "Cursor: agent, chat, composer and Cmd-K requests. Copilot: prompts a person typed.",
+        "Cursor: agent, chat, composer and Cmd-K requests. Copilot: prompts a person typed. "
+        "Claude Code: requests on Enterprise cost reports (the Console report has none).",
         lambda d: _per_tool_figure(d, "requests", bar=True),
     ),
     Chart(
         "fig-tool-cost",
         "Usage cost, by tool",
-        "Cursor: charged usage. Copilot: AI credits used × $0.01, an estimate (not a bill). Seats not included.",
+        "Cursor: charged usage. Copilot: AI credits used × $0.01, an estimate (not a bill). "
+        "Claude Code: Anthropic's estimated cost, API keys included. Seats not included.",
         lambda d: _per_tool_figure(d, "cost_cents", dollars=True, bar=True),
     ),
 )

@@ -8,7 +8,9 @@ from datetime import date
 
 import plotly.graph_objects as go
 
+from analytics.selectors import claude_code as claude_code_selectors
 from analytics.selectors import days_in
+from analytics.selectors.overlap import tool_overlap
 from analytics.selectors.tools import SeatPrice, copilot_idle_seats, seat_overlap, tool_summaries  # noqa: F401
 
 from .. import charts
@@ -37,6 +39,9 @@ class ToolsData:
     prices: dict[str, SeatPrice]
     overlap: dict | None  # per person: owners and admins only
     idle: dict | None
+    tool_overlap: dict | None = None  # people active in 1, 2 or 3 tools (aggregates only)
+    claude_code: dict | None = None  # what only Claude Code reports: sessions, commits, PRs…
+    claude_code_gap: dict | None = None  # roster members never seen in Claude Code's usage
 
 
 def load(
@@ -49,6 +54,9 @@ def load(
         prices=prices,
         overlap=seat_overlap(org, today, prices=prices) if per_person else None,
         idle=copilot_idle_seats(org, today, price=prices["copilot"]) if per_person else None,
+        tool_overlap=tool_overlap(org, start, end),
+        claude_code=claude_code_selectors.own_figures(org, start, end),
+        claude_code_gap=claude_code_selectors.roster_gap(org),
     )
 
 

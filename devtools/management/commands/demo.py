@@ -21,6 +21,7 @@ from integrations.key_check import IntegrationError
 from integrations.models import Connection, Provider
 from koalr.accounts.models import Membership, Organization, User
 from koalr.accounts.services import create_organization_with_owner
+from simulators.claude_code import ClaudeCodeSimulator
 from simulators.copilot import CopilotSimulator
 from simulators.cursor import CursorSimulator
 
@@ -38,6 +39,8 @@ DEMO_API_KEY = "crsr_" + "demo0koalr0simulator0key0" * 2 + "0123456789abcd"
 # GitHub Copilot beside Cursor: a simulated organization whose seats overlap Cursor's people.
 DEMO_COPILOT_ORG = "demo-robotics"
 DEMO_COPILOT_TOKEN = "ghp_" + "demoKoalrCopilot" * 2 + "0123"  # noqa: S105
+# Claude Code beside them: a simulated Console organization sharing the Cursor team's people.
+DEMO_CLAUDE_CODE_KEY = "sk-ant-admin01-" + "demoKoalrClaudeCode" * 3  # noqa: S105
 
 
 def port_is_free(host: str, port: int) -> bool:
@@ -86,6 +89,7 @@ class Command(BaseCommand):
             logging.getLogger("integrations.cursor").setLevel(logging.WARNING)
             call_command("sync_cursor", org=org.slug, days=days if first_sync else None, stdout=self.stdout)
             self.start_copilot(org, owner, team, seats, days)
+            self.start_claude_code(org, owner, seats, days)
             self.ensure_alerts(org, owner)
             if ensure_demo_teams(org, owner=owner, lead=member):  # devtools/demo_teams.py
                 self.step("Created demo teams (Engineering, Go-to-market and their sub-teams)")
@@ -96,6 +100,8 @@ class Command(BaseCommand):
             sim.stop()
             if getattr(self, "_copilot_sim", None) is not None:
                 self._copilot_sim.stop()
+            if getattr(self, "_claude_code_sim", None) is not None:
+                self._claude_code_sim.stop()
             self.step("Simulators stopped.")
 
     def step(self, text: str):
@@ -234,6 +240,42 @@ class Command(BaseCommand):
         self.step("Syncing GitHub Copilot usage")
         call_command("sync_copilot", org=org.slug, days=days, stdout=self.stdout)
 
+    def start_claude_code(self, org, owner, seats, days) -> None:
+        """Start the Claude Code simulator (a Console organization sharing the Cursor team's
+        people), connect it like Settings → Integrations does, and sync."""
+        from integrations.claude_code import services as claude_code_services
+
+        sim = ClaudeCodeSimulator(rate_limits=False, default_orgs=False)
+        sim.add_org(
+            "console", seed=1, users=seats, days=days, cursor_seats=seats, admin_key=DEMO_CLAUDE_CODE_KEY
+        )
+        base_url = sim.start()
+        self._claude_code_sim = sim
+        self.step(f"Claude Code simulator: {base_url} (a Console organization, people shared with Cursor's)")
+        connection = claude_code_services.claude_code_connection(org)
+        try:
+            if connection is None:
+                claude_code_services.connect_claude_code(
+                    org,
+                    owner,
+                    DEMO_CLAUDE_CODE_KEY,
+                    source="console",
+                    base_url=base_url,
+                    start_backfill=False,
+                )
+                self.step("Connected Claude Code")
+            else:
+                if connection.base_url != base_url:
+                    connection.base_url = base_url
+                    connection.save(update_fields=["base_url", "updated_at"])
+                if connection.status == Connection.Status.KEY_REJECTED:
+                    claude_code_services.replace_key(connection, owner, DEMO_CLAUDE_CODE_KEY)
+        except IntegrationError as exc:
+            raise CommandError(str(exc)) from None
+        logging.getLogger("integrations.claude_code").setLevel(logging.WARNING)
+        self.step("Syncing Claude Code usage")
+        call_command("sync_claude_code", org=org.slug, days=days, stdout=self.stdout)
+
     def print_credentials(self, host, port, member):
         url = f"http://{host}:{port}/"
         lines = [
@@ -242,6 +284,7 @@ class Command(BaseCommand):
             f"  Member: {member.email} / {MEMBER_PASSWORD}",
             f"  Cursor simulator key (for Settings → Integrations): {DEMO_API_KEY}",
             f"  Copilot simulator: organization {DEMO_COPILOT_ORG}, token {DEMO_COPILOT_TOKEN}",
+            f"  Claude Code simulator (Console): Admin key {DEMO_CLAUDE_CODE_KEY}",
             "Press Ctrl-C to stop the app and the simulator.",
         ]
         width = max(len(line) for line in lines) + 4
