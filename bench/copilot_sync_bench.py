@@ -94,7 +94,7 @@ def main() -> None:
 
     from analytics.models import CopilotUserDay, Tool, ToolDay
     from integrations.copilot import services
-    from integrations.copilot.http import CopilotRateLimiter
+    from integrations.copilot.limits import CopilotRateLimiter
     from integrations.copilot.options import CopilotSyncOptions
     from integrations.copilot.sync import run_copilot_sync
     from integrations.models import Connection, Provider
