@@ -13,14 +13,15 @@ from django.db.models import Count, Exists, Max, OuterRef, Q
 
 from people.models import Person, PersonEmail, Team, TeamMembership
 
-from ..models import CursorMember, Tool, ToolDay
+from ..models import ClaudeCodeUser, CopilotSeat, CursorMember, Tool, ToolDay
 
 TOOL_LABELS = dict(Tool.choices)
 
 
 def people_queryset(org, *, search: str = "", view: str = "all"):
     """People of `org`, optionally narrowed: `search` (name or any alias, case-insensitive);
-    `view` "unmatched" (in no team today, or seen in a tool only), "left", "active"."""
+    `view` "unmatched" (in no team today), "logins" (known only by a GitHub login from Copilot,
+    no email yet: an admin merges each into the right person), "left", "active"."""
     qs = Person.objects.filter(organization=org)
     search = (search or "").strip()
     if search:
@@ -36,6 +37,8 @@ def people_queryset(org, *, search: str = "", view: str = "all"):
         qs = qs.filter(left_on__isnull=True).exclude(
             Exists(TeamMembership.objects.filter(organization=org, person=OuterRef("pk"), end__isnull=True))
         )
+    elif view == "logins":
+        qs = qs.filter(primary_email="").exclude(github_login="")
     elif view == "left":
         qs = qs.filter(left_on__isnull=False)
     elif view == "active":
@@ -61,10 +64,16 @@ def describe_people(org, people: list[Person], *, today: date) -> list[dict]:
     for m in memberships:
         teams.setdefault(m.person_id, []).append(m.team)
     tools: dict[int, set[str]] = {}
-    for person_id in CursorMember.objects.filter(organization=org, person_id__in=ids).values_list(
-        "person_id", flat=True
+    # A tool identity counts even before any activity (a seat never used is still a seat).
+    for model, tool in (
+        (CursorMember, Tool.CURSOR),
+        (CopilotSeat, Tool.COPILOT),
+        (ClaudeCodeUser, Tool.CLAUDE_CODE),
     ):
-        tools.setdefault(person_id, set()).add(TOOL_LABELS[Tool.CURSOR])
+        for person_id in model.objects.filter(organization=org, person_id__in=ids).values_list(
+            "person_id", flat=True
+        ):
+            tools.setdefault(person_id, set()).add(TOOL_LABELS[tool])
     last = dict(
         ToolDay.objects.filter(organization=org, person_id__in=ids, active=True)
         .values("person_id")
@@ -94,6 +103,7 @@ def directory_counts(org) -> dict:
     return {
         **people.aggregate(total=Count("pk"), left=Count("pk", filter=Q(left_on__isnull=False))),
         "unmatched": people_queryset(org, view="unmatched").count(),
+        "logins": people_queryset(org, view="logins").count(),
         "unlinked_identities": CursorMember.objects.filter(organization=org, person__isnull=True).count(),
     }
 

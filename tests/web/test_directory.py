@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from analytics.models import ToolDay, ToolTeamDay
 from people.models import DirectoryAuditEntry, Person, Team, TeamMembership
@@ -140,3 +141,24 @@ def test_import_previews_then_applies_and_rejects_a_bad_file_whole(admin_client,
     assert "Line 3:" in response.content.decode() and "Nothing was imported" in response.content.decode()
     assert not Team.objects.filter(organization=org, slug="x").exists()
     assert admin_client.post(url, {}).status_code == 400
+
+
+def test_github_logins_from_copilot_are_listed_to_map_and_seats_count_as_tools(
+    admin_client, org, other_org, tree
+):
+    from analytics.models import CopilotSeat
+    from people.services import people_for_github_logins
+
+    login_only = people_for_github_logins(org.pk, ["octo-dana"])["octo-dana"]
+    people_for_github_logins(other_org.pk, ["octo-globex"])
+    dev1 = person(org, "dev1@acme.test")
+    CopilotSeat.objects.create(organization=org, login="dev1-gh", person=dev1, synced_at=timezone.now())
+    page = admin_client.get(reverse("analytics:people")).content.decode()
+    assert "1 GitHub login from Copilot with no email yet" in page
+    listed = admin_client.get(reverse("analytics:people"), {"view": "logins"}).content.decode()
+    assert "octo-dana" in listed and "octo-globex" not in listed
+    assert 'data-person="dev1@acme.test"' not in listed
+    # A seat never used is still a Copilot identity: the tools column says so.
+    row = page.split('data-person="dev1@acme.test"')[1].split("</tr>")[0]
+    assert "GitHub Copilot" in row
+    assert Person.objects.get(pk=login_only).primary_email == ""

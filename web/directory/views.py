@@ -38,7 +38,13 @@ from .forms import (
 
 MANAGE = "can_manage_members"
 PEOPLE_PAGE_SIZE = 100
-VIEWS = {"all": "Everyone", "unmatched": "In no team", "active": "Active", "left": "Left"}
+VIEWS = {
+    "all": "Everyone",
+    "unmatched": "In no team",
+    "logins": "GitHub logins to map",
+    "active": "Active",
+    "left": "Left",
+}
 
 
 def _today():
