@@ -19,7 +19,7 @@ BACKOFF_CAP = 60.0
 
 def full_jitter(attempt: int, base: float, cap: float = BACKOFF_CAP) -> float:
     """Exponential backoff with full jitter: a random wait in [0, min(cap, base·2^(n-1))]."""
-    return random.uniform(0, min(cap, base * 2 ** (attempt - 1)))
+    return random.uniform(0, min(cap, base * 2 ** (attempt - 1)))  # nosec B311  # retry jitter, not a secret
 
 
 def retry_after_seconds(headers: httpx.Headers) -> float | None:

@@ -37,7 +37,7 @@ class Command(BaseCommand):
                 URLValidator(schemes=["http", "https"])(base_url)
             except ValidationError:
                 raise CommandError(f"--base-url {base_url!r} is not an http(s) URL.") from None
-        if token == "-":  # noqa: S105  (read from stdin: keeps the token out of shell history)
+        if token == "-":  # noqa: S105  # nosec B105: "-" means read from stdin (keeps the token out of shell history)
             token = sys.stdin.readline()
         scope, slug = ("org", github_org) if github_org else ("enterprise", enterprise)
         try:
