@@ -58,6 +58,7 @@ if DEBUG or KOALR_DEV_COMMANDS:
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "koalr.middleware.RejectNulCharacters",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
