@@ -9,20 +9,31 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from koalr.accounts.models import Membership
 from people.access import PersonAccess, person_access
-from people.models import Team
+from people.models import Team, TeamMembership
 
 from .models import Alert, Budget
 
 
-def alert_filter(access: PersonAccess) -> Q:
-    """The alerts `access` may list: everything for admins; a lead's teams' and people's."""
+def narrow_alerts(qs, access: PersonAccess):
+    """The alerts of `qs` that `access` receives: all for admins; for a lead, those about a
+    team they lead (or a sub-team) and those about a person who was in one of those teams on
+    the alert's day (the period `person_access` looks at), annotated `person_seen` (whether
+    the alert's person may be named). The same rule as the emails (`lead_recipients`)."""
     if access.everyone:
-        return Q()
-    return Q(team_id__in=access.led_team_ids) | Q(person_id__in=access.person_ids - access.own_ids)
+        return qs
+    in_led_team_that_day = TeamMembership.objects.filter(
+        organization_id=OuterRef("organization_id"),
+        team_id__in=access.led_team_ids,
+        person_id=OuterRef("person_id"),
+        start__lte=OuterRef("day"),
+    ).filter(Q(end__isnull=True) | Q(end__gte=OuterRef("day")))
+    return qs.annotate(person_seen=Exists(in_led_team_that_day)).filter(
+        Q(team_id__in=access.led_team_ids) | Q(person_seen=True)
+    )
 
 
 def budget_filter(access: PersonAccess) -> Q:
@@ -50,8 +61,9 @@ class Wording:
 
 
 def wording(alert: Alert, access: PersonAccess) -> Wording:
-    """The alert's named words where `access` may see its person, else its summary."""
-    if not alert.is_personal or access.may_see(alert.person_id):
+    """The alert's named words where `access` may see its person (for a lead: listed through
+    `narrow_alerts`, or `access` taken on the alert's day), else its summary."""
+    if not alert.is_personal or access.may_see(alert.person_id) or getattr(alert, "person_seen", False):
         return Wording(alert.title, alert.reason, True)
     return Wording(alert.get_kind_display(), alert.summary, False)
 

@@ -10,14 +10,17 @@ ALERTS_SHOWN = 200
 DELIVERIES_SHOWN = 50
 
 
+def _alerts(organization, narrow):
+    qs = Alert.objects.filter(organization=organization)
+    return narrow(qs) if narrow is not None else qs
+
+
 def alerts(
-    organization, *, status: str = "", kind: str = "", person=None, team=None, visible: Q | None = None
+    organization, *, status: str = "", kind: str = "", person=None, team=None, narrow=None
 ) -> list[Alert]:
-    """`visible` (from `alerts.audience.alert_filter`) narrows to what the viewer receives;
-    `team` keeps the alerts about the team (or a sub-team) and its current people."""
-    qs = Alert.objects.filter(organization=organization).select_related("person", "team", "acknowledged_by")
-    if visible is not None:
-        qs = qs.filter(visible)
+    """`narrow` (`alerts.audience.narrow_alerts` bound to the viewer) keeps what the viewer
+    receives; `team` keeps the alerts about the team (or a sub-team) and its current people."""
+    qs = _alerts(organization, narrow).select_related("person", "team", "acknowledged_by")
     if status == "all":
         pass
     elif status:
@@ -37,19 +40,15 @@ def alerts(
     return list(qs[:ALERTS_SHOWN])
 
 
-def status_counts(organization, *, visible: Q | None = None) -> dict:
-    qs = Alert.objects.filter(organization=organization)
-    if visible is not None:
-        qs = qs.filter(visible)
-    rows = qs.values("status").annotate(n=Count("id"))
+def status_counts(organization, *, narrow=None) -> dict:
+    rows = _alerts(organization, narrow).values("status").annotate(n=Count("id"))
     counts = {s: 0 for s in Alert.Status.values}
     counts.update({r["status"]: r["n"] for r in rows})
     return counts
 
 
-def get_alert(organization, alert_id, *, visible: Q | None = None) -> Alert | None:
-    qs = Alert.objects.filter(organization=organization, pk=alert_id)
-    return (qs.filter(visible) if visible is not None else qs).first()
+def get_alert(organization, alert_id, *, narrow=None) -> Alert | None:
+    return _alerts(organization, narrow).filter(pk=alert_id).first()
 
 
 def get_budget(organization, budget_id) -> Budget | None:

@@ -48,8 +48,8 @@ def _viewer_access(request):
     return access
 
 
-def _visible(access):
-    return None if access.everyone else audience.alert_filter(access)
+def _narrow(access):
+    return None if access.everyone else (lambda qs: audience.narrow_alerts(qs, access))
 
 
 @require_GET
@@ -57,7 +57,7 @@ def _visible(access):
 def index(request):
     org = request.organization
     access = _viewer_access(request)
-    visible = _visible(access)
+    narrow = _narrow(access)
     form = AlertFilterForm(request.GET or None, organization=org, access=access)
     filters = form.cleaned_data if form.is_valid() else {}
     # A deep link (?alert=ID, from an email or Slack) shows its alert whatever its status.
@@ -69,7 +69,7 @@ def index(request):
         kind=filters.get("kind", ""),
         person=filters.get("person"),
         team=filters.get("team"),
-        visible=visible,
+        narrow=narrow,
     )
     for alert in rows:
         alert.shown = audience.wording(alert, access)
@@ -79,7 +79,7 @@ def index(request):
         {
             "alerts": rows,
             "filter_form": form,
-            "counts": selectors.status_counts(org, visible=visible),
+            "counts": selectors.status_counts(org, narrow=narrow),
             "is_lead_view": not access.everyone,
             "ack_form": AcknowledgeForm(),
             "nav_section": "alerts",
@@ -96,7 +96,7 @@ def _back_to_alerts(request):
 @org_required
 def acknowledge(request, alert_id):
     access = _viewer_access(request)
-    alert = _or_404(selectors.get_alert(request.organization, alert_id, visible=_visible(access)))
+    alert = _or_404(selectors.get_alert(request.organization, alert_id, narrow=_narrow(access)))
     form = AcknowledgeForm(request.POST)
     if not form.is_valid():
         messages.error(request, "The note is too long (1,000 characters at most).")
@@ -114,7 +114,7 @@ def acknowledge(request, alert_id):
 @org_required
 def resolve(request, alert_id):
     access = _viewer_access(request)
-    alert = _or_404(selectors.get_alert(request.organization, alert_id, visible=_visible(access)))
+    alert = _or_404(selectors.get_alert(request.organization, alert_id, narrow=_narrow(access)))
     form = AcknowledgeForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
     services.resolve(alert, user=request.user, note=note)
