@@ -442,3 +442,20 @@ def test_email_reaches_the_lead_of_the_team_in_the_words_they_may_read(
     sent = send(gus, teams["sales"], "Gus Ray spent $400.", "One person made most of Sales'.")
     assert set(sent) == {("admin@acme.test", "owner@acme.test")}  # no lead for Sales; never the member
     assert not any("member@acme.test" in m.to for m in mail.outbox)
+
+
+@pytest.mark.django_db
+def test_a_lead_filtering_by_team_sees_that_teams_alerts_and_bad_filters_do_not_500(
+    lead_client, scene, teams
+):
+    a = scene["alerts"]
+    body = lead_client.get(reverse("alerts:index"), {"team": teams["platform"].pk}).content.decode()
+    assert f'id="alert-{a["dana_team"].pk}"' in body and f'id="alert-{a["gus"].pk}"' not in body
+    for bad in (
+        {"team": "\x00"},
+        {"person": "x"},
+        {"kind": "nope", "status": "\x00"},
+        {"team": teams["sales"].pk},
+    ):
+        response = lead_client.get(reverse("alerts:index"), bad)
+        assert response.status_code == 200 and "Gus" not in response.content.decode(), bad
