@@ -21,7 +21,7 @@ from decimal import Decimal
 from django.db.models import Sum
 from django.utils import timezone
 
-from analytics.models import OrgDailyRollup, Tool, ToolDay
+from analytics.models import OrgDailyRollup, Tool, ToolDay, ToolTeamDay
 from analytics.selectors import spend_overview
 
 from .models import Alert, Budget
@@ -89,6 +89,19 @@ def _daily(budget: Budget, start: date, today: date) -> dict[date, Decimal]:
             .values("day")
             .annotate(cents=Sum("cost_cents"))
         )
+    elif budget.scope == Budget.Scope.TEAM:
+        # The team's rollup counts each person on the days their membership (of the team or
+        # a sub-team) was valid, so people who joined or left mid-period count only then.
+        rows = (
+            ToolTeamDay.objects.filter(
+                organization_id=budget.organization_id,
+                tool=Tool.CURSOR,
+                team_id=budget.team_id,
+                day__range=(start, today),
+            )
+            .values("day")
+            .annotate(cents=Sum("cost_cents"))
+        )
     else:
         rows = (
             OrgDailyRollup.objects.filter(organization_id=budget.organization_id, day__range=(start, today))
@@ -134,14 +147,16 @@ def budget_status(budget: Budget, *, today: date | None = None, overview: dict |
     )
 
 
-def org_budgets(organization) -> list[Budget]:
-    return list(Budget.objects.filter(organization=organization).select_related("person", "organization"))
+def org_budgets(organization, *, visible=None) -> list[Budget]:
+    qs = Budget.objects.filter(organization=organization).select_related("person", "team", "organization")
+    return list(qs.filter(visible) if visible is not None else qs)
 
 
-def budget_statuses(organization, *, today: date | None = None) -> list[BudgetStatus]:
-    """Every budget of the organization with where it stands (the spend review read once)."""
+def budget_statuses(organization, *, today: date | None = None, visible=None) -> list[BudgetStatus]:
+    """Every budget of the organization (or those `visible`, a Q) with where it stands (the
+    spend review read once)."""
     today = today or timezone.now().astimezone(UTC).date()
-    budgets = org_budgets(organization)
+    budgets = org_budgets(organization, visible=visible)
     overview = None
     if any(b.period == Budget.Period.CYCLE for b in budgets):
         overview = spend_overview(organization, today=today, include_members=False)
@@ -152,6 +167,9 @@ def _who(budget: Budget) -> tuple[str, str]:
     """(the name used for owners and admins, the name used where people may not be named)."""
     if budget.scope == Budget.Scope.PERSON:
         return budget.person.display_name + "'s", "A person's"
+    if budget.scope == Budget.Scope.TEAM:
+        name = f"Team {budget.team.name}'s"
+        return name, name
     return "The organization's", "The organization's"
 
 
@@ -166,6 +184,7 @@ def findings_for(status: BudgetStatus) -> list[Finding]:
         "period": period,
         "person_id": budget.person_id,
         "budget_id": budget.pk,
+        "team_id": budget.team_id,
         "day": status.today,
     }
     metrics = {
@@ -185,7 +204,7 @@ def findings_for(status: BudgetStatus) -> list[Finding]:
                     reason=f"{named} {what} budget has reached {threshold}%: {figures} spent "
                     f"with {status.days_left} days left.",
                     summary=f"{anonymous} {what} budget has reached {threshold}%."
-                    + (f" {figures} spent." if budget.scope == Budget.Scope.ORGANIZATION else ""),
+                    + (f" {figures} spent." if budget.scope != Budget.Scope.PERSON else ""),
                     metrics={**metrics, "threshold": threshold},
                     **common,
                 )
@@ -204,7 +223,7 @@ def findings_for(status: BudgetStatus) -> list[Finding]:
                 reason=f"{named} {what} spend is projected to reach {figures} by "
                 f"{status.period_end - timedelta(days=1):%-d %b}.",
                 summary=f"{anonymous} {what} spend is projected to exceed its budget."
-                + (f" {figures}." if budget.scope == Budget.Scope.ORGANIZATION else ""),
+                + (f" {figures}." if budget.scope != Budget.Scope.PERSON else ""),
                 metrics=metrics,
                 **common,
             )

@@ -144,7 +144,9 @@ def _action(budgets, idle_seats: int, saving, open_alerts: int) -> str:
     over = [s for s in budgets if s.projected_to_exceed]
     if over:
         worst = max(over, key=lambda s: s.projected_percent)
-        who = worst.budget.person.display_name + "'s" if worst.budget.person_id else "The organization's"
+        who = (
+            "The organization's" if worst.budget.scope == "organization" else worst.budget.subject_name + "'s"
+        )
         return (
             f"{who} budget is projected at {worst.projected_percent:.0f}% ({money(worst.projected_cents)} of "
             f"{money(worst.amount_cents)}): set Cursor spend limits or raise the budget."

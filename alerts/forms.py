@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from django import forms
 from django.conf import settings
 
-from people.models import Person
+from people.models import Person, Team
 
 from .models import DEFAULT_THRESHOLDS, Alert, Budget, Channel
 
@@ -16,6 +16,7 @@ from .models import DEFAULT_THRESHOLDS, Alert, Budget, Channel
 class BudgetForm(forms.Form):
     scope = forms.ChoiceField(choices=Budget.Scope.choices, initial=Budget.Scope.ORGANIZATION)
     person = forms.ModelChoiceField(queryset=Person.objects.none(), required=False, empty_label="—")
+    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False, empty_label="—")
     period = forms.ChoiceField(choices=Budget.Period.choices, initial=Budget.Period.CYCLE)
     amount = forms.CharField(label="Amount (USD)", max_length=14, help_text="e.g. 2500 or 2500.50")
     thresholds = forms.CharField(
@@ -35,6 +36,7 @@ class BudgetForm(forms.Form):
         self.fields["person"].queryset = Person.objects.filter(organization=organization).order_by(
             "name", "primary_email"
         )
+        self.fields["team"].queryset = Team.objects.filter(organization=organization).order_by("name")
 
     def clean_amount(self):
         raw = self.cleaned_data["amount"].replace(",", "").replace("$", "").strip()
@@ -64,8 +66,12 @@ class BudgetForm(forms.Form):
         data = super().clean()
         if data.get("scope") == Budget.Scope.PERSON and not data.get("person"):
             self.add_error("person", "Choose the person this budget is for.")
-        if data.get("scope") == Budget.Scope.ORGANIZATION:
+        if data.get("scope") == Budget.Scope.TEAM and not data.get("team"):
+            self.add_error("team", "Choose the team this budget is for.")
+        if data.get("scope") != Budget.Scope.PERSON:
             data["person"] = None
+        if data.get("scope") != Budget.Scope.TEAM:
+            data["team"] = None
         return data
 
 
@@ -127,13 +133,19 @@ class AlertFilterForm(forms.Form):
         choices=[("", "Open and acknowledged"), *Alert.Status.choices, ("all", "All")], required=False
     )
     kind = forms.ChoiceField(choices=[("", "Any kind"), *Alert.Kind.choices], required=False)
+    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False, empty_label="Any team")
     person = forms.ModelChoiceField(queryset=Person.objects.none(), required=False, empty_label="Anyone")
 
-    def __init__(self, *args, organization, **kwargs):
+    def __init__(self, *args, organization, access=None, **kwargs):
+        """`access` (a lead's `PersonAccess`) narrows the choices to their teams and people."""
         super().__init__(*args, **kwargs)
-        self.fields["person"].queryset = Person.objects.filter(organization=organization).order_by(
-            "name", "primary_email"
-        )
+        people = Person.objects.filter(organization=organization)
+        teams = Team.objects.filter(organization=organization)
+        if access is not None and not access.everyone:
+            people = people.filter(pk__in=access.person_ids - access.own_ids)
+            teams = teams.filter(pk__in=access.led_team_ids)
+        self.fields["person"].queryset = people.order_by("name", "primary_email")
+        self.fields["team"].queryset = teams.order_by("name")
 
 
 class AcknowledgeForm(forms.Form):

@@ -29,6 +29,7 @@ class Budget(models.Model):
     class Scope(models.TextChoices):
         ORGANIZATION = "organization", "Organization"
         PERSON = "person", "Person"
+        TEAM = "team", "Team"
 
     class Period(models.TextChoices):
         CYCLE = "cycle", "Cursor billing cycle"
@@ -39,6 +40,7 @@ class Budget(models.Model):
     person = models.ForeignKey(
         "people.Person", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
+    team = models.ForeignKey("people.Team", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     period = models.CharField(max_length=10, choices=Period.choices, default=Period.CYCLE)
     amount_cents = models.PositiveBigIntegerField()
     thresholds = models.JSONField(default=default_thresholds, help_text="Percentages of the amount")
@@ -62,20 +64,37 @@ class Budget(models.Model):
                 condition=Q(scope="person"),
                 name="uniq_person_budget_per_period",
             ),
+            models.UniqueConstraint(
+                fields=["organization", "team", "period"],
+                condition=Q(scope="team"),
+                name="uniq_team_budget_per_period",
+            ),
             models.CheckConstraint(
-                condition=Q(scope="organization", person__isnull=True)
-                | Q(scope="person", person__isnull=False),
-                name="budget_scope_matches_subject",
+                condition=Q(scope="organization", person__isnull=True, team__isnull=True)
+                | Q(scope="person", person__isnull=False, team__isnull=True)
+                | Q(scope="team", team__isnull=False, person__isnull=True),
+                name="budget_scope_matches_subject_v2",
             ),
         ]
 
     def __str__(self):
-        who = self.person.display_name if self.person_id else "Organization"
-        return f"{who}: {self.get_period_display()}"
+        return f"{self.subject_name}: {self.get_period_display()}"
+
+    @property
+    def subject_name(self) -> str:
+        if self.person_id:
+            return self.person.display_name
+        if self.team_id:
+            return f"Team {self.team.name}"
+        return "Organization"
 
     @property
     def subject_key(self) -> str:
-        return f"person:{self.person_id}" if self.scope == self.Scope.PERSON else "org"
+        if self.scope == self.Scope.PERSON:
+            return f"person:{self.person_id}"
+        if self.scope == self.Scope.TEAM:
+            return f"team:{self.team_id}"
+        return "org"
 
 
 class Alert(models.Model):
@@ -92,6 +111,7 @@ class Alert(models.Model):
         REQUEST_SPIKE = "request_spike", "Unusual requests"
         EXPENSIVE_MODEL = "expensive_model", "First use of an expensive model"
         SHARE_OF_ORG = "share_of_org", "Large share of the day's spend"
+        SHARE_OF_TEAM = "share_of_team", "Large share of a team's day"
         ORG_JUMP = "org_jump", "Organization spend jump"
 
     class Status(models.TextChoices):
@@ -106,6 +126,14 @@ class Alert(models.Model):
     period = models.CharField(max_length=20, help_text="The day or the period's first day (ISO)")
     person = models.ForeignKey(
         "people.Person", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    team = models.ForeignKey(
+        "people.Team",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="The team the alert is about (its lead receives it)",
     )
     budget = models.ForeignKey(
         Budget, null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts"

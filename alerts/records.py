@@ -30,6 +30,7 @@ class Finding:
     summary: str
     person_id: int | None = None
     budget_id: int | None = None
+    team_id: int | None = None
     day: date | None = None
     metrics: dict = field(default_factory=dict)
 
@@ -65,6 +66,7 @@ def raise_alert(organization_id: int, finding: Finding, *, revise: bool = False)
                 kind=finding.kind,
                 person_id=finding.person_id,
                 budget_id=finding.budget_id,
+                team_id=finding.team_id,
                 day=finding.day,
                 title=finding.title,
                 reason=finding.reason,

@@ -21,6 +21,7 @@ def save_budget(organization, data: dict, *, user, budget: Budget | None = None)
     budget = budget or Budget(organization=organization, created_by=user)
     budget.scope = data["scope"]
     budget.person = data.get("person")
+    budget.team = data.get("team")
     budget.period = data["period"]
     budget.amount_cents = data["amount"]
     budget.thresholds = data["thresholds"]
@@ -29,7 +30,9 @@ def save_budget(organization, data: dict, *, user, budget: Budget | None = None)
         with transaction.atomic():
             budget.save()
     except IntegrityError:
-        who = "this person" if budget.scope == Budget.Scope.PERSON else "the organization"
+        who = {Budget.Scope.PERSON: "this person", Budget.Scope.TEAM: "this team"}.get(
+            budget.scope, "the organization"
+        )
         raise AlertsError(
             f"There is already a {budget.get_period_display().lower()} budget for {who}; edit that one."
         ) from None

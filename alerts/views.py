@@ -1,13 +1,17 @@
-"""The alerts pages (owners and admins): alerts, budgets with their burn-down, channels.
+"""The alerts pages: alerts, budgets with their burn-down, channels, the digest preview.
 
-Views are adapters over `selectors` and `services`. Each goes through the tenancy chokepoint
-with the `can_see_member_spend` capability (alerts and budgets name people and amounts); an
-object of another organization answers 404.
+Views are adapters over `selectors` and `services`. Each goes through the tenancy chokepoint;
+an object of another organization answers 404. Owners and admins (`can_see_member_spend`) see
+and manage everything. A team lead opens the alerts page and the budgets page, which show only
+their teams' and their teams' people's alerts and budgets (`alerts.audience`), worded per person
+only where `people.access.person_access` allows; they may acknowledge and resolve those alerts
+(any other answers 404) but not manage budgets or channels. Members get 403.
 """
 
 from datetime import UTC
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,8 +19,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from koalr.accounts.tenancy import org_required
+from people.access import person_access
 
-from . import charts, digest, selectors, services
+from . import audience, charts, digest, selectors, services
 from .budgets import budget_status, budget_statuses
 from .forms import AcknowledgeForm, AlertFilterForm, BudgetForm, ChannelForm
 from .models import DigestSent
@@ -35,23 +40,47 @@ def _or_404(obj):
     return obj
 
 
+def _viewer_access(request):
+    """Owners, admins and team leads; members get 403."""
+    access = person_access(request.membership)
+    if not (access.everyone or access.is_lead):
+        raise PermissionDenied("Alerts are for owners, admins and team leads.")
+    return access
+
+
+def _narrow(access):
+    return None if access.everyone else (lambda qs: audience.narrow_alerts(qs, access))
+
+
 @require_GET
-@org_required(capability=CAPABILITY)
+@org_required
 def index(request):
     org = request.organization
-    form = AlertFilterForm(request.GET or None, organization=org)
+    access = _viewer_access(request)
+    narrow = _narrow(access)
+    form = AlertFilterForm(request.GET or None, organization=org, access=access)
     filters = form.cleaned_data if form.is_valid() else {}
     # A deep link (?alert=ID, from an email or Slack) shows its alert whatever its status.
     linked = request.GET.get("alert", "")
     status = filters.get("status") or ("all" if linked.isdigit() else "")
-    rows = selectors.alerts(org, status=status, kind=filters.get("kind", ""), person=filters.get("person"))
+    rows = selectors.alerts(
+        org,
+        status=status,
+        kind=filters.get("kind", ""),
+        person=filters.get("person"),
+        team=filters.get("team"),
+        narrow=narrow,
+    )
+    for alert in rows:
+        alert.shown = audience.wording(alert, access)
     return render(
         request,
         "alerts/index.html",
         {
             "alerts": rows,
             "filter_form": form,
-            "counts": selectors.status_counts(org),
+            "counts": selectors.status_counts(org, narrow=narrow),
+            "is_lead_view": not access.everyone,
             "ack_form": AcknowledgeForm(),
             "nav_section": "alerts",
         },
@@ -64,9 +93,10 @@ def _back_to_alerts(request):
 
 
 @require_POST
-@org_required(capability=CAPABILITY)
+@org_required
 def acknowledge(request, alert_id):
-    alert = _or_404(selectors.get_alert(request.organization, alert_id))
+    access = _viewer_access(request)
+    alert = _or_404(selectors.get_alert(request.organization, alert_id, narrow=_narrow(access)))
     form = AcknowledgeForm(request.POST)
     if not form.is_valid():
         messages.error(request, "The note is too long (1,000 characters at most).")
@@ -81,9 +111,10 @@ def acknowledge(request, alert_id):
 
 
 @require_POST
-@org_required(capability=CAPABILITY)
+@org_required
 def resolve(request, alert_id):
-    alert = _or_404(selectors.get_alert(request.organization, alert_id))
+    access = _viewer_access(request)
+    alert = _or_404(selectors.get_alert(request.organization, alert_id, narrow=_narrow(access)))
     form = AcknowledgeForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
     services.resolve(alert, user=request.user, note=note)
@@ -91,8 +122,11 @@ def resolve(request, alert_id):
     return _back_to_alerts(request)
 
 
-def _budgets_page(request, form, status=200):
-    statuses = budget_statuses(request.organization, today=_today())
+def _budgets_page(request, form, status=200, access=None):
+    """`access` (a lead's) narrows the page to their teams' and people's budgets, read only."""
+    lead_view = access is not None and not access.everyone
+    visible = audience.budget_filter(access) if lead_view else None
+    statuses = budget_statuses(request.organization, today=_today(), visible=visible)
     rows = [
         {
             "status": s,
@@ -101,15 +135,15 @@ def _budgets_page(request, form, status=200):
         }
         for s in statuses
     ]
-    return render(
-        request, "alerts/budgets.html", {"rows": rows, "form": form, "nav_section": "alerts"}, status=status
-    )
+    context = {"rows": rows, "form": None if lead_view else form, "nav_section": "alerts"}
+    return render(request, "alerts/budgets.html", context, status=status)
 
 
 @require_GET
-@org_required(capability=CAPABILITY)
+@org_required
 def budgets(request):
-    return _budgets_page(request, BudgetForm(organization=request.organization))
+    access = _viewer_access(request)
+    return _budgets_page(request, BudgetForm(organization=request.organization), access=access)
 
 
 @require_POST
@@ -152,6 +186,7 @@ def budget_edit(request, budget_id):
             initial={
                 "scope": budget.scope,
                 "person": budget.person_id,
+                "team": budget.team_id,
                 "period": budget.period,
                 "amount": f"{budget.amount_cents / 100:.2f}",
                 "thresholds": ", ".join(str(t) for t in budget.thresholds),

@@ -183,6 +183,55 @@ def _share_findings(data: Data, day: date, th: Thresholds):
         yield finding, "share_of_org", subject, period
 
 
+def _team_share_findings(data: Data, day: date, th: Thresholds):
+    """A person's spend above `team_share_percent` of a team's on a day, for each team (and
+    parent team) they were in that day. Like the organization version, it needs a few
+    spenders in the team and a spend above the floor, so a team of two never alerts."""
+    period = day.isoformat()
+    for team_id, by_day in data.team_spend.items():
+        total = by_day.get(day)
+        if total is None:
+            continue
+        team_name = data.team_names.get(team_id, "a team")
+        people = data.team_people(team_id, day)
+        spenders = [p for p in people if data.person_spend.get(p, {}).get(day, 0) > 0]
+        for person_id in people:
+            value = data.person_spend.get(person_id, {}).get(day)
+            if value is None:
+                continue
+            subject = f"person:{person_id}:team:{team_id}"
+            qualifies = (
+                len(spenders) >= th.share_min_people
+                and value >= th.spend_floor_cents
+                and total > 0
+                and value * 100 > total * th.team_share_percent
+            )
+            finding = None
+            if qualifies:
+                name = data.names.get(person_id, "Someone")
+                share = value * 100 / total
+                finding = Finding(
+                    kind=Alert.Kind.SHARE_OF_TEAM,
+                    rule="share_of_team",
+                    subject=subject,
+                    period=period,
+                    person_id=person_id,
+                    team_id=team_id,
+                    day=day,
+                    title=f"{name} made {share:.0f}% of {team_name}'s spend on {day_label(day)}",
+                    reason=f"{name} spent {money(value)} on {day_label(day)}, {share:.0f}% of "
+                    f"{team_name}'s {money(total)} that day.",
+                    summary=f"One person made more than {th.team_share_percent:.0f}% of {team_name}'s "
+                    f"spend on {day_label(day)}.",
+                    metrics={
+                        "value_cents": round(value, 2),
+                        "team_cents": round(total, 2),
+                        "share": round(share, 1),
+                    },
+                )
+            yield finding, "share_of_team", subject, period
+
+
 def _org_jump_findings(data: Data, day: date, th: Thresholds):
     """The day against the day before and against the previous seven days' average, whichever
     is higher, so the Monday after a quiet weekend is not a jump."""
@@ -222,4 +271,11 @@ def _org_jump_findings(data: Data, day: date, th: Thresholds):
     yield finding, "org_jump", "org", day.isoformat()
 
 
-RULES = (_spend_findings, _request_findings, _first_use_findings, _share_findings, _org_jump_findings)
+RULES = (
+    _spend_findings,
+    _request_findings,
+    _first_use_findings,
+    _share_findings,
+    _team_share_findings,
+    _org_jump_findings,
+)

@@ -13,7 +13,7 @@ import time
 
 import httpx
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.utils.html import escape
 
 from koalr.accounts.models import Membership
@@ -42,16 +42,25 @@ def recipients(organization_id: int) -> list[str]:
     )
 
 
-def send_email(channel: Channel, message: Message) -> None:
-    to = recipients(channel.organization_id)
-    if not to:
-        raise DeliveryFailed("The organization has no owner or admin to email.", retryable=False)
-    body = f"{message.text}\n\nOpen in Koalr: {message.url}\n"
-    html = f'<p>{escape(message.text)}</p><p><a href="{escape(message.url)}">Open in Koalr</a></p>'
-    mail = EmailMultiAlternatives(f"[Koalr] {message.heading}", body, settings.DEFAULT_FROM_EMAIL, to)
+def _mail(heading: str, text: str, url: str, to: list[str]) -> EmailMultiAlternatives:
+    body = f"{text}\n\nOpen in Koalr: {url}\n"
+    html = f'<p>{escape(text)}</p><p><a href="{escape(url)}">Open in Koalr</a></p>'
+    mail = EmailMultiAlternatives(f"[Koalr] {heading}", body, settings.DEFAULT_FROM_EMAIL, to)
     mail.attach_alternative(html, "text/html")
+    return mail
+
+
+def send_email(channel: Channel, message: Message) -> None:
+    """Owners and admins get the message; each team lead it concerns gets their own copy, in
+    the words their access allows (one mail per lead: no lead sees another's address)."""
+    to = recipients(channel.organization_id)
+    if not to and not message.lead_copies:
+        raise DeliveryFailed("The organization has no owner or admin to email.", retryable=False)
+    mails = [_mail(message.heading, message.text, message.url, to)] if to else []
+    mails += [_mail(heading, text, message.url, [email]) for email, heading, text in message.lead_copies]
     try:
-        mail.send()
+        with get_connection() as connection:
+            connection.send_messages(mails)
     except (smtplib.SMTPException, OSError) as exc:
         raise DeliveryFailed(
             f"The mail server refused the message ({type(exc).__name__}).", retryable=True
