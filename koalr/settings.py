@@ -87,6 +87,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "koalr.accounts.context_processors.tenancy",
+                "people.context_processors.team_lead",
                 "csp.context_processors.nonce",
             ],
         },
