@@ -620,7 +620,7 @@ def user_spend_limits(team, query, body) -> Reply:
 # Billing groups (docs/cursor-api.md §2.9): every current member is in one group or in the
 # reserved Unassigned group. The assignment is a deterministic function of the seed and the
 # email; ``team.group_moves`` overrides it per email.
-GROUP_NAMES = ("Platform", "Mobile", "Data", "Growth")
+GROUP_NAMES = ("Core Services", "Mobile", "ML Research", "Field Engineering")
 UNASSIGNED_SHARE = 0.15
 
 
