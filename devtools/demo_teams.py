@@ -20,7 +20,8 @@ COST_CENTRES = {"Engineering": "CC-100", "Go-to-market": "CC-200", "Data": "CC-1
 
 def ensure_demo_teams(org, *, owner, lead) -> int:
     """Create the demo's teams when the organization has none; returns the teams created."""
-    if Team.objects.filter(organization=org).exists():
+    # Teams synced from Cursor's billing groups do not count: the demo team tree is still made.
+    if Team.objects.filter(organization=org).exclude(source=Team.Source.CURSOR).exists():
         return 0
     first_day = ToolDay.objects.filter(organization=org).aggregate(d=Min("day"))["d"]
     if first_day is None:

@@ -77,6 +77,9 @@ class Team(models.Model):
         help_text="A Koalr user of the organization: sees per-person figures of this team",
     )
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)
+    external_id = models.CharField(
+        max_length=80, blank=True, help_text="The source's id of a synced team (a Cursor billing group id)"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

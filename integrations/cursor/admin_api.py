@@ -7,17 +7,20 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from .errors import PlanRequired, UpstreamError
 from .paging import PagedHttp
 from .parsing import (
     RECORD_ERRORS,
+    UNASSIGNED_GROUP_ID,
     parse_audit_event,
+    parse_billing_group,
     parse_daily_row,
     parse_member,
     parse_member_spend,
     parse_usage_event,
     to_datetime,
 )
-from .records import AuditEvent, DailyUsageRow, Member, SpendReport, UsageEvent
+from .records import AuditEvent, BillingGroup, DailyUsageRow, Member, SpendReport, UsageEvent
 from .windows import DAY_MS, as_date, day_start_ms, day_windows, iso_ms, ms_windows, to_ms
 
 DAILY_USAGE_PAGE_SIZE = 500  # users per page
@@ -175,6 +178,30 @@ class AdminApi(PagedHttp):
                     or SpendLimitResult(email, "failed", "Cursor's answer did not mention this person.")
                 )
         return results
+
+    def billing_groups(self) -> list[BillingGroup]:
+        """Cursor's billing groups with their current members (``GET /teams/groups``,
+        docs/cursor-api.md §2.9; Enterprise). The reserved ``Unassigned`` group is left out.
+
+        A plan without billing groups answers 403 (or 401, or 404 where the route does not exist
+        for the team): all three raise ``PlanRequired``. Malformed groups are skipped and counted.
+        """
+        path = "/teams/groups"
+        try:
+            data, _ = self._call("GET", path, family=_ADMIN, plan_gated=True)
+        except UpstreamError as exc:
+            if exc.status == 404:
+                raise PlanRequired(f"Cursor answered HTTP 404 to GET {path}", status=404, path=path) from None
+            raise
+        if data.__class__ is not dict:
+            raise self._shape_error(path, "groups")
+        items = self._items(data, "groups", path)
+        groups = [
+            g
+            for g in self._parse_each(items, parse_billing_group, "billing group", path)
+            if g.group_id != UNASSIGNED_GROUP_ID
+        ]
+        return groups
 
     def _cycle_start(self, data: dict) -> datetime:
         raw = data.get("subscriptionCycleStart")

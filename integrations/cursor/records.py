@@ -187,3 +187,20 @@ class Capabilities:
     ai_code: bool
     member_count: int
     plan_note: str
+
+
+@dataclass(frozen=True, slots=True)
+class GroupMember:
+    user_id: str
+    email: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class BillingGroup:
+    """One Cursor billing group (``/teams/groups``, docs/cursor-api.md §2.9) with its current
+    members. Former members (``leftAt`` set) are left out: a member is in one group at a time."""
+
+    group_id: str
+    name: str
+    members: tuple[GroupMember, ...] = ()

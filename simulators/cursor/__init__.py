@@ -44,8 +44,9 @@ total plus `includedSpendCents`, `isFreeBugbot`, events pageSize default 10),
 `daily_numeric_user_ids` (None follows legacy_shapes), `enterprise_denied_status` (403, or 401, or
 a dict keyed by path or family), `events_max_range_days` (30; None = no cap on events),
 `page_size_policy` ("clamp" or "reject" above a documented maximum), `ingest_delay_seconds` (0;
-newer events are not visible yet), `rate_limits` (None follows the simulator) and `limits` (per-team
-overrides).
+newer events are not visible yet), `rate_limits` (None follows the simulator), `limits` (per-team
+overrides) and `group_moves` (email -> billing group name, None for Unassigned, overriding the
+deterministic groups of `GET /teams/groups`; Enterprise only, so other plans get the denial).
 
 Faults (`team.faults`, thread-safe, immediate; every method takes `path=None`, exact or prefix*):
     rate_limit_storm(n, retry_after=True, reset_header=False)  # next n requests 429

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import random
@@ -611,4 +612,78 @@ def user_spend_limits(team, query, body) -> Reply:
             "failedCount": counts["failed"],
             "results": results,
         }
+    )
+
+
+# -- /teams/groups ----------------------------------------------------------------------------------
+
+# Billing groups (docs/cursor-api.md §2.9): every current member is in one group or in the
+# reserved Unassigned group. The assignment is a deterministic function of the seed and the
+# email; ``team.group_moves`` overrides it per email.
+GROUP_NAMES = ("Core Services", "Mobile", "ML Research", "Field Engineering")
+UNASSIGNED_SHARE = 0.15
+
+
+def _group_id(team, name: str) -> str:
+    digest = hashlib.sha1(f"group:{team.seed}:{name}".encode(), usedforsecurity=False).hexdigest()
+    return f"group_{digest[:16]}"
+
+
+def group_of(team, member) -> str | None:
+    """The group name of a member (None: Unassigned)."""
+    email = member.email.lower()
+    if email in team.group_moves:
+        return team.group_moves[email]
+    rng = random.Random(f"group:{team.seed}:{email}")
+    if rng.random() < UNASSIGNED_SHARE:
+        return None
+    return GROUP_NAMES[rng.randrange(len(GROUP_NAMES))]
+
+
+def _group(team, group_id: str, name: str, members: list, stamp: str) -> dict:
+    return {
+        "id": group_id,
+        "name": name,
+        "type": "BILLING",
+        "directoryGroupId": None,
+        "memberCount": len(members),
+        "createdAt": stamp,
+        "updatedAt": stamp,
+        "spendCents": 0,
+        "currentMembers": [
+            {
+                "userId": m.user_id,
+                "name": m.name,
+                "email": m.email,
+                "joinedAt": stamp,
+                "leftAt": None,
+                "spendCents": 0,
+            }
+            for m in members
+        ],
+        "formerMembers": [],
+        "dailySpend": [],
+    }
+
+
+def groups(team, query, body) -> Reply:
+    """``GET /teams/groups``: the groups of the current members (removed ones are in none)."""
+    by_name: dict[str | None, list] = {}
+    for member in team.listed_members:
+        if member.is_removed:
+            continue
+        by_name.setdefault(group_of(team, member), []).append(member)
+    start = team.cycle_start.date()
+    stamp = f"{start.isoformat()}T00:00:00.000Z"
+    names = [n for n in GROUP_NAMES if n in by_name]
+    names += sorted(n for n in by_name if n is not None and n not in GROUP_NAMES)
+    end = (start.replace(day=28) + timedelta(days=4)).replace(day=start.day) - timedelta(days=1)
+    return Reply(
+        {
+            "groups": [_group(team, _group_id(team, n), n, by_name[n], stamp) for n in names],
+            "unassignedGroup": _group(team, "group_unassigned", "Unassigned", by_name.get(None, []), stamp),
+            "billingCycle": {"cycleStart": stamp, "cycleEnd": f"{end.isoformat()}T23:59:59.999Z"},
+        },
+        list_path=("groups",),
+        broken={"id": None, "name": None, "currentMembers": "broken"},
     )

@@ -46,6 +46,7 @@ def _routes() -> dict[tuple[str, str], Route]:
         ("POST", "/teams/daily-usage-data"): Route("admin", admin_api.daily_usage),
         ("POST", "/teams/spend"): Route("admin", admin_api.spend),
         ("POST", "/teams/filtered-usage-events"): Route("usage_events", admin_api.usage_events),
+        ("GET", "/teams/groups"): Route("admin", admin_api.groups, enterprise_only=True),
         ("POST", "/teams/user-spend-limits"): Route(
             "admin", admin_api.user_spend_limits, enterprise_only=True
         ),

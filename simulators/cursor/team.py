@@ -73,6 +73,9 @@ class SimTeam:
         self.ingest_delay_seconds = 0.0  # events newer than now - delay are not visible yet
         self.rate_limits: bool | None = None  # None: follow the simulator's setting
         self.limits: dict | None = None  # per-team overrides of the simulator's limits
+        # Billing groups (/teams/groups): email -> group name (None: Unassigned), overriding the
+        # deterministic assignment, so a test can move a person between groups.
+        self.group_moves: dict[str, str | None] = {}
         self.faults = Faults()
         self.request_log: list[tuple[float, str, str, int]] = []
 

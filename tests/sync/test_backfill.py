@@ -228,9 +228,17 @@ def test_enterprise_streams_skipped_when_plan_lacks_them(org, make_team, make_co
     assert "not available on this Cursor plan" in run.message
     assert team.request_log, "the simulator saw no request from this team"
     assert not any("/analytics/" in path for _, _, path, _ in team.request_log)
+    # Billing groups come with the same plan: skipped too, never asked for.
+    assert run.progress["groups"]["status"] == "unavailable"
+    assert run.progress["groups"]["note"] == "Not included in this Cursor plan"
+    assert not any(path == "/teams/groups" for _, _, path, _ in team.request_log)
     assert UsageEvent.objects.filter(organization=org).exists()
     conn.refresh_from_db()
-    assert conn.stream_status == {"analytics": "unavailable", "ai_code": "unavailable"}
+    assert conn.stream_status == {
+        "analytics": "unavailable",
+        "ai_code": "unavailable",
+        "groups": "unavailable",
+    }
 
 
 def test_a_sync_warms_the_dashboards_default_view(org, synced):

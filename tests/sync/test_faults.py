@@ -126,12 +126,19 @@ def test_enterprise_stream_refused_is_unavailable_and_others_continue(org, make_
     run = run_new_sync(conn)
     assert run.status == SyncRun.Status.PARTIAL, run.message
     assert run.progress["analytics"]["status"] == run.progress["ai_code"]["status"] == "unavailable"
-    assert run.message.endswith("Analytics API and AI code tracking are not available on this Cursor plan.")
+    assert run.progress["groups"]["status"] == "unavailable"
+    assert run.message.endswith(
+        "Analytics API, AI code tracking and Billing groups are not available on this Cursor plan."
+    )
     assert not TeamAnalytics.objects.filter(organization=org).exists()
     assert_complete(org, team, run)
     conn.refresh_from_db()
     assert conn.status == Connection.Status.HEALTHY
-    assert conn.stream_status == {"analytics": "unavailable", "ai_code": "unavailable"}
+    assert conn.stream_status == {
+        "analytics": "unavailable",
+        "ai_code": "unavailable",
+        "groups": "unavailable",
+    }
 
 
 def test_enterprise_401_on_analytics_is_unavailable_not_key_rejected(org, make_team, make_connection):

@@ -21,7 +21,14 @@ import json
 from decimal import Decimal
 
 from ..values import to_datetime  # re-exported: callers read timestamps as the parsers do
-from .admin import parse_audit_event, parse_daily_row, parse_member, parse_member_spend
+from .admin import (
+    UNASSIGNED_GROUP_ID,
+    parse_audit_event,
+    parse_billing_group,
+    parse_daily_row,
+    parse_member,
+    parse_member_spend,
+)
 from .ai_code import parse_ai_change, parse_ai_commit
 from .analytics import ANALYTICS_KEY_FIELDS, parse_analytics_record, parse_leaderboard_entry
 from .envelopes import has_next_page
@@ -39,6 +46,7 @@ def decode_json(content: bytes):
 
 __all__ = [
     "ANALYTICS_KEY_FIELDS",
+    "UNASSIGNED_GROUP_ID",
     "RECORD_ERRORS",
     "decode_json",
     "has_next_page",
@@ -46,6 +54,7 @@ __all__ = [
     "parse_ai_commit",
     "parse_analytics_record",
     "parse_audit_event",
+    "parse_billing_group",
     "parse_daily_row",
     "parse_leaderboard_entry",
     "parse_member",

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from ..records import AuditEvent, DailyUsageRow, Member, MemberSpend
+from ..records import AuditEvent, BillingGroup, DailyUsageRow, GroupMember, Member, MemberSpend
 from ..values import (
     ZERO,
     require_email,
@@ -143,3 +143,43 @@ def parse_audit_event(r: dict) -> AuditEvent:
         ip_address=to_str(ip),
         data=data,
     )
+
+
+UNASSIGNED_GROUP_ID = "group_unassigned"  # the reserved group of people in no group (§2.9)
+
+
+def parse_billing_group(r: dict) -> BillingGroup:
+    """One ``Group`` of ``GET /teams/groups`` (docs/cursor-api.md §2.9).
+
+    Current members are ``currentMembers`` (list responses) or ``members`` (the write
+    responses' shape, accepted too); an entry with ``leftAt`` set is a former member and is
+    left out, as is an entry without a usable email. A group without an id or a name is
+    malformed and raises.
+    """
+    get = r.get
+    group_id = to_str(get("id"))
+    name = to_str(get("name")).strip()
+    if not group_id or not name:
+        raise ValueError("group without id or name")
+    raw = get("currentMembers")
+    if raw is None:
+        raw = get("members")
+    if raw is None:
+        raw = []
+    if raw.__class__ is not list:
+        raise TypeError("currentMembers is not a list")
+    members = []
+    for m in raw:
+        if m.__class__ is not dict or m.get("leftAt") is not None:
+            continue
+        try:
+            email = to_email(m.get("email"))
+            uid = m.get("userId")
+            member = GroupMember(
+                user_id="" if uid is None else to_user_id(uid), email=email, name=to_str(m.get("name"))
+            )
+        except (TypeError, ValueError):
+            continue  # one garbled member entry does not cost the whole group
+        if email and "@" in email:
+            members.append(member)
+    return BillingGroup(group_id=group_id, name=name[:120], members=tuple(members))

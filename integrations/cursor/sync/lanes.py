@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 # Parts that share a rate-limit bucket run one after another in a lane. Members run first,
 # alone: the other streams attribute their rows to members.
 LANES = (
-    ("daily_usage", "spend"),  # Admin API
+    ("daily_usage", "spend", "groups"),  # Admin API
     ("usage_events",),
     ("analytics",),
     ("ai_code_commits",),

@@ -39,7 +39,8 @@ def succeeded(
 ) -> str:
     parts = [f"Synced {_plural(days, 'day')}: {events:,} events, {daily_rows:,} daily rows."]
     if missing:
-        labels = " and ".join(STREAM_LABELS[s] for s in sorted(missing, key=STREAMS.index))
+        ordered = [STREAM_LABELS[s] for s in sorted(missing, key=STREAMS.index)]
+        labels = " and ".join(ordered) if len(ordered) < 3 else f"{', '.join(ordered[:-1])} and {ordered[-1]}"
         parts.append(f"{labels} {'is' if len(missing) == 1 else 'are'} not available on this Cursor plan.")
     parts.extend(notes)
     if skipped:

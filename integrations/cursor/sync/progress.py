@@ -24,7 +24,7 @@ from integrations.models import SyncRun
 
 logger = logging.getLogger(__name__)
 
-STREAMS = ("members", "daily_usage", "usage_events", "spend", "analytics", "ai_code")
+STREAMS = ("members", "daily_usage", "usage_events", "spend", "analytics", "ai_code", "groups")
 # What each stream is called on pages, in messages and in the command's output.
 STREAM_LABELS = {
     "members": "Members",
@@ -33,6 +33,7 @@ STREAM_LABELS = {
     "spend": "Spend",
     "analytics": "Analytics API",
     "ai_code": "AI code tracking",
+    "groups": "Billing groups",
 }
 
 PENDING, RUNNING, DONE, SKIPPED, UNAVAILABLE, FAILED = (

@@ -38,7 +38,11 @@ from .windows import sync_window
 
 logger = logging.getLogger(__name__)
 
-ENTERPRISE_STREAMS = ("analytics", "ai_code")
+ENTERPRISE_STREAMS = ("analytics", "ai_code", "groups")
+# The capability (found when connecting) that tells whether a stream is in the plan. Billing
+# groups come with the Enterprise plan (docs/cursor-api.md §2.9), which the Analytics probe
+# detects; a key seen before that probe existed has no answer and is tried.
+PLAN_CAPABILITY = {"groups": "analytics"}
 # How long a run that lost its database keeps trying to record that, once it is back.
 DATABASE_RECOVERY_SECONDS = 60.0
 
@@ -171,7 +175,7 @@ class _Sync:
         self.progress.plan(stream_totals(run.window_start, run.window_end))
         caps = self.connection.capabilities or {}
         # The plan seen at connect time has no such API: do not spend requests on it.
-        plan_skipped = {s for s in ENTERPRISE_STREAMS if caps.get(s) is False}
+        plan_skipped = {s for s in ENTERPRISE_STREAMS if caps.get(PLAN_CAPABILITY.get(s, s)) is False}
         for stream in plan_skipped:
             self.progress.finish(stream, p.UNAVAILABLE, messages.NOT_IN_PLAN_NOTE)
         lanes = Lanes(

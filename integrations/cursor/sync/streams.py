@@ -22,11 +22,14 @@ from django.utils import timezone
 
 from analytics import services
 from analytics.services import BATCH_SIZE
+from analytics.services.tool_days import refresh_team_days
 from integrations.cursor.client import ANALYTICS_TEAM_METRICS, MAX_WINDOW_DAYS, CursorClient, day_windows
 from integrations.cursor.errors import RateLimited, UpstreamError
 from integrations.cursor.http import WAIT_CURSOR_429
+from people.cursor_teams import sync_cursor_groups
 
 from . import progress as p
+from . import windows
 from .windows import days_between, revisable_from
 
 logger = logging.getLogger(__name__)
@@ -47,6 +50,7 @@ STREAM_OF_PART = {
     "analytics": "analytics",
     "ai_code_commits": "ai_code",
     "ai_code_changes": "ai_code",
+    "groups": "groups",
 }
 
 
@@ -65,6 +69,7 @@ def stream_totals(start: date, end: date) -> dict[str, int]:
         "spend": 1,
         "analytics": len(ANALYTICS_TEAM_METRICS),
         "ai_code": 2,
+        "groups": 1,
     }
 
 
@@ -223,6 +228,21 @@ class StreamRunner:
 
         self.progress.add_rows("spend", self.patiently(unit))
         self.progress.advance("spend")
+
+    def groups(self) -> None:
+        """Cursor's billing groups (Enterprise) become teams marked "from Cursor", dated by the
+        sync day (people/cursor_teams.py); the team rollups are rebuilt from that day on."""
+
+        def unit():
+            billing_groups = self.client.billing_groups()
+            today = windows.today()
+            result = sync_cursor_groups(self.organization_id, billing_groups, today=today)
+            if result.changed:
+                refresh_team_days(self.organization_id, start=today)
+            return len(billing_groups)
+
+        self.progress.add_rows("groups", self.patiently(unit))
+        self.progress.advance("groups")
 
     def analytics(self) -> None:
         failed = []
