@@ -188,7 +188,22 @@ def members_csv(request):
     return csv_response(filename, tables.MEMBER_COLUMNS, rows)
 
 
-def _spend_context(request, overview, form=None) -> dict:
+def _spend_team(request):
+    """`?team=` on the spend review and its CSV (admins only, so every team and "No team" is
+    shown): the kept slug ("" for everyone), its display name, and the filter's messages."""
+    from analytics.selectors.teams import NO_TEAM, team_choices
+
+    from .forms import DashboardFilters, apply_team
+
+    today = _today()
+    filters = DashboardFilters(start=today, end=today, range_key="")
+    choices = dict(team_choices(request.organization))
+    apply_team(filters, request.GET.get("team", ""), choices)
+    name = "No team" if filters.team == NO_TEAM else choices.get(filters.team, "").strip()
+    return filters, name
+
+
+def _spend_context(request, overview, form=None, filters=None, team_name="") -> dict:
     sort = tables.clean_sort(request.GET.get("sort"), tables.SPEND_COLUMNS, tables.SPEND_DEFAULT_SORT)
     number = tables.page_number(request.GET.get("page"))
     total = overview["member_count"]
@@ -200,12 +215,18 @@ def _spend_context(request, overview, form=None) -> dict:
         sort=sort,
         limit=PAGE_SIZE,
         offset=(number - 1) * PAGE_SIZE,
+        member_q=overview.get("member_q"),
     )
     page = tables.prefetched_page(tables.with_cells(rows, tables.SPEND_COLUMNS), total, number)
+    from analytics.selectors.teams import team_choices
+
     return {
         "overview": overview,
         "figures": render_charts(spend.CHARTS, spend.load(overview)),
-        "filter_query": {},
+        "filter_query": filters.query() if filters else {},
+        "filters": filters,
+        "team_choices": team_choices(request.organization),
+        "team_name": team_name,
         "view_table": {
             "headers": tables.header_links(tables.SPEND_COLUMNS, sort),
             "columns": tables.SPEND_COLUMNS,
@@ -228,8 +249,15 @@ def _spend_context(request, overview, form=None) -> dict:
 @require_GET
 @org_required(capability=SPEND_CAPABILITY)
 def spend_review(request):
-    overview = selectors.spend_overview(request.organization, today=_today(), include_members=False)
-    return render(request, "analytics/spend_review.html", _spend_context(request, overview))
+    filters, name = _spend_team(request)
+    overview = selectors.spend_overview(
+        request.organization, today=_today(), include_members=False, team=filters.team
+    )
+    return render(
+        request,
+        "analytics/spend_review.html",
+        _spend_context(request, overview, filters=filters, team_name=name),
+    )
 
 
 @require_POST
@@ -250,10 +278,14 @@ def seat_price(request):
 @org_required(capability=SPEND_CAPABILITY)
 def spend_csv(request):
     org = request.organization
-    overview = selectors.spend_overview(org, today=_today(), include_members=False)
+    filters, _ = _spend_team(request)  # an unknown team: the whole organization, as on the page
+    overview = selectors.spend_overview(org, today=_today(), include_members=False, team=filters.team)
     sort = tables.clean_sort(request.GET.get("sort"), tables.SPEND_COLUMNS, tables.SPEND_DEFAULT_SORT)
-    rows = selectors.spend_members(org, overview["snapshot_cycle_start"], sort=sort)
-    filename = f"ai-spend-cycle-{overview['cycle_start']}.csv"
+    rows = selectors.spend_members(
+        org, overview["snapshot_cycle_start"], sort=sort, member_q=overview["member_q"]
+    )
+    team = f"-team-{filters.team}" if filters.team else ""
+    filename = f"ai-spend{team}-cycle-{overview['cycle_start']}.csv"
     return csv_response(filename, tables.SPEND_COLUMNS, rows)
 
 
