@@ -22,10 +22,12 @@ from django.views.decorators.http import require_GET, require_POST
 from analytics import cache as analytics_cache
 from analytics import selectors
 from analytics.defaults import MEMBER_DEFAULT_SORT, PAGE_SIZE
+from analytics.selectors.own_teams import own_team_comparison
+from analytics.selectors.teams import min_group_size
 from analytics.services import update_seat_price
 from integrations.selectors import connection_status
 from koalr.accounts.tenancy import org_required
-from people.access import person_access
+from people.access import led_team_ids, person_access
 
 from . import tables
 from .exports import csv_response
@@ -117,6 +119,44 @@ def dashboard(request):
     return render(request, "analytics/dashboard.html", context)
 
 
+def _own_teams(request, member, filters) -> dict:
+    """My usage's comparison with one's own teams (`?team=` picks one of them): aggregates
+    only; a team too small for the viewer shows no average (analytics/selectors/own_teams)."""
+    if member.person_id is None:
+        return {}
+    org = request.organization
+    led = []  # read only if a team is small enough to matter (most pages never ask)
+
+    def may_see_team(team_id) -> bool:
+        """Owners and admins see every team's people; a lead their teams' and sub-teams'."""
+        if request.membership.is_admin:
+            return True
+        if not led:
+            led.append(led_team_ids(org.pk, request.user))
+        return team_id in led[0]
+
+    comparison = own_team_comparison(
+        org, member.person_id, filters.start, filters.end, may_see_team=may_see_team
+    )
+    rows = comparison["teams"]
+    requested = (request.GET.get("team") or "").strip()[:100]
+    if requested:
+        chosen = [r for r in rows if r.slug == requested]
+        if chosen:
+            rows, filters.team = chosen, requested
+        else:
+            filters.messages.append(
+                f"You aren’t in a team “{requested}” in this range; showing all your teams."
+            )
+    return {
+        "own_figures": comparison["own"],
+        "own_teams": rows,
+        "own_team_choices": [(r.slug, r.name) for r in comparison["teams"]],
+        "min_group": min_group_size(),
+        "filter_query": filters.query(),
+    }
+
+
 def _member_page(request, member, *, own: bool):
     context = _usage_context(request, member=member)
     context.update(
@@ -126,6 +166,8 @@ def _member_page(request, member, *, own: bool):
             "cycle_spend": selectors.member_cycle_spend(request.organization, member),
         }
     )
+    if own:
+        context.update(_own_teams(request, member, context["filters"]))
     return render(request, "analytics/member_usage.html", context)
 
 
