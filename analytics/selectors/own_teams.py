@@ -80,7 +80,7 @@ def own_team_comparison(
         WHERE m.organization_id = %(org)s AND m.start <= %(end)s AND (m.end IS NULL OR m.end >= %(end)s)
           AND c.ancestor_id IN ({ids})
         GROUP BY c.ancestor_id
-        """,
+        """,  # nosec B608  # table names from model metadata, ids cast to int; every value is a bound parameter
         params,
     ):
         (active if kind == "active" else seats)[team_id] = count
