@@ -125,7 +125,7 @@ def test_the_team_picker_narrows_to_one_of_ones_teams(org, tree, member_user):
     assert "team=apps" in html  # the range links keep the team
 
 
-@pytest.mark.parametrize("slug", ["sales", "nope", "<script>", "x" * 300])
+@pytest.mark.parametrize("slug", ["sales", "nope", "<script>", "x" * 300, "\x00"])
 def test_a_team_one_is_not_in_gives_a_message(org, tree, member_user, slug):
     response = as_dev(member_user, "dev1").get(URL, {**RANGE, "team": slug})
     assert response.status_code == 200
