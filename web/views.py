@@ -22,10 +22,12 @@ from django.views.decorators.http import require_GET, require_POST
 from analytics import cache as analytics_cache
 from analytics import selectors
 from analytics.defaults import MEMBER_DEFAULT_SORT, PAGE_SIZE
+from analytics.selectors.own_teams import own_team_comparison
+from analytics.selectors.teams import min_group_size
 from analytics.services import update_seat_price
 from integrations.selectors import connection_status
 from koalr.accounts.tenancy import org_required
-from people.access import person_access
+from people.access import led_team_ids, person_access
 
 from . import tables
 from .exports import csv_response
@@ -130,6 +132,44 @@ def dashboard(request):
     return render(request, "analytics/dashboard.html", context)
 
 
+def _own_teams(request, member, filters) -> dict:
+    """My usage's comparison with one's own teams (`?team=` picks one of them): aggregates
+    only; a team too small for the viewer shows no average (analytics/selectors/own_teams)."""
+    if member.person_id is None:
+        return {}
+    org = request.organization
+    led = []  # read only if a team is small enough to matter (most pages never ask)
+
+    def may_see_team(team_id) -> bool:
+        """Owners and admins see every team's people; a lead their teams' and sub-teams'."""
+        if request.membership.is_admin:
+            return True
+        if not led:
+            led.append(led_team_ids(org.pk, request.user))
+        return team_id in led[0]
+
+    comparison = own_team_comparison(
+        org, member.person_id, filters.start, filters.end, may_see_team=may_see_team
+    )
+    rows = comparison["teams"]
+    requested = (request.GET.get("team") or "").strip()[:100]
+    if requested:
+        chosen = [r for r in rows if r.slug == requested]
+        if chosen:
+            rows, filters.team = chosen, requested
+        else:
+            filters.messages.append(
+                f"You aren’t in a team “{requested}” in this range; showing all your teams."
+            )
+    return {
+        "own_figures": comparison["own"],
+        "own_teams": rows,
+        "own_team_choices": [(r.slug, r.name) for r in comparison["teams"]],
+        "min_group": min_group_size(),
+        "filter_query": filters.query(),
+    }
+
+
 def _member_page(request, member, *, own: bool):
     context = _usage_context(request, member=member)
     context.update(
@@ -143,6 +183,8 @@ def _member_page(request, member, *, own: bool):
 
     filters = context["filters"]
     context["person_tools"] = person_tools(request.organization, member.person_id, filters.start, filters.end)
+    if own:
+        context.update(_own_teams(request, member, context["filters"]))
     return render(request, "analytics/member_usage.html", context)
 
 
@@ -205,7 +247,22 @@ def members_csv(request):
     return csv_response(filename, tables.MEMBER_COLUMNS, rows)
 
 
-def _spend_context(request, overview, form=None) -> dict:
+def _spend_team(request):
+    """`?team=` on the spend review and its CSV (admins only, so every team and "No team" is
+    shown): the kept slug ("" for everyone), its display name, and the filter's messages."""
+    from analytics.selectors.teams import NO_TEAM, team_choices
+
+    from .forms import DashboardFilters, apply_team
+
+    today = _today()
+    filters = DashboardFilters(start=today, end=today, range_key="")
+    choices = dict(team_choices(request.organization))
+    apply_team(filters, request.GET.get("team", ""), choices)
+    name = "No team" if filters.team == NO_TEAM else choices.get(filters.team, "").strip()
+    return filters, name
+
+
+def _spend_context(request, overview, form=None, filters=None, team_name="") -> dict:
     sort = tables.clean_sort(request.GET.get("sort"), tables.SPEND_COLUMNS, tables.SPEND_DEFAULT_SORT)
     number = tables.page_number(request.GET.get("page"))
     total = overview["member_count"]
@@ -217,12 +274,18 @@ def _spend_context(request, overview, form=None) -> dict:
         sort=sort,
         limit=PAGE_SIZE,
         offset=(number - 1) * PAGE_SIZE,
+        member_q=overview.get("member_q"),
     )
     page = tables.prefetched_page(tables.with_cells(rows, tables.SPEND_COLUMNS), total, number)
+    from analytics.selectors.teams import team_choices
+
     return {
         "overview": overview,
         "figures": render_charts(spend.CHARTS, spend.load(overview)),
-        "filter_query": {},
+        "filter_query": filters.query() if filters else {},
+        "filters": filters,
+        "team_choices": team_choices(request.organization),
+        "team_name": team_name,
         "view_table": {
             "headers": tables.header_links(tables.SPEND_COLUMNS, sort),
             "columns": tables.SPEND_COLUMNS,
@@ -245,8 +308,11 @@ def _spend_context(request, overview, form=None) -> dict:
 @require_GET
 @org_required(capability=SPEND_CAPABILITY)
 def spend_review(request):
-    overview = selectors.spend_overview(request.organization, today=_today(), include_members=False)
-    context = _spend_context(request, overview)
+    filters, name = _spend_team(request)
+    overview = selectors.spend_overview(
+        request.organization, today=_today(), include_members=False, team=filters.team
+    )
+    context = _spend_context(request, overview, filters=filters, team_name=name)
     from .tools_views import copilot_idle_for  # Copilot's idle seats join the list (tools_views.py)
 
     context["copilot_idle"] = copilot_idle_for(request.organization, _today())
@@ -271,10 +337,14 @@ def seat_price(request):
 @org_required(capability=SPEND_CAPABILITY)
 def spend_csv(request):
     org = request.organization
-    overview = selectors.spend_overview(org, today=_today(), include_members=False)
+    filters, _ = _spend_team(request)  # an unknown team: the whole organization, as on the page
+    overview = selectors.spend_overview(org, today=_today(), include_members=False, team=filters.team)
     sort = tables.clean_sort(request.GET.get("sort"), tables.SPEND_COLUMNS, tables.SPEND_DEFAULT_SORT)
-    rows = selectors.spend_members(org, overview["snapshot_cycle_start"], sort=sort)
-    filename = f"ai-spend-cycle-{overview['cycle_start']}.csv"
+    rows = selectors.spend_members(
+        org, overview["snapshot_cycle_start"], sort=sort, member_q=overview["member_q"]
+    )
+    team = f"-team-{filters.team}" if filters.team else ""
+    filename = f"ai-spend{team}-cycle-{overview['cycle_start']}.csv"
     return csv_response(filename, tables.SPEND_COLUMNS, rows)
 
 

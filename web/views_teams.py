@@ -101,7 +101,8 @@ def team_filter(request, filters, access):
     hidden = set()
     if requested and not access.everyone:
         limit = min_group_size()
-        team = Team.objects.filter(organization=org, slug=requested).first()
+        # Only a known slug reaches the database (a NUL byte would make PostgreSQL raise).
+        team = Team.objects.filter(organization=org, slug=requested).first() if requested in choices else None
         if requested == NO_TEAM or (team is not None and not access.may_see_team(team.pk)):
             if team_seats(org, requested, filters.start, filters.end) < limit:
                 hidden.add(requested)

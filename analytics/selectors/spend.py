@@ -12,8 +12,9 @@ from django.db.models import Count, F, Max, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.utils import timezone
 
-from ..models import CursorMember, ModelDailyRollup, OrgDailyRollup, SpendSnapshot
+from ..models import CursorMember, MemberDailyRollup, ModelDailyRollup, OrgDailyRollup, SpendSnapshot
 from .fields import ZERO
+from .teams import NO_TEAM, team_person_ids
 
 IDLE_WINDOWS = (14, 30)
 TOP_SPENDERS = 10
@@ -82,10 +83,25 @@ SPEND_SORTS = {
 }
 
 
-def _snapshots(org, cycle_start):
+def team_members_q(org, team: str, start: date, end: date, *, prefix: str = "") -> Q | None:
+    """The Cursor members a team filter keeps (a Q over CursorMember, or over a relation to
+    it with `prefix`, e.g. "member__"): the people of the team (sub-teams included) with a
+    membership valid at any time in start..end; for NO_TEAM, people in no team then and the
+    members matched to no person. None: no team filter. An unknown slug keeps nobody."""
+    if not team:
+        return None
+    people = team_person_ids(org, team, start, end) or set()
+    q = Q(**{f"{prefix}person_id__in": people})
+    if team == NO_TEAM:
+        q |= Q(**{f"{prefix}person__isnull": True})
+    return q
+
+
+def _snapshots(org, cycle_start, member_q: Q | None = None):
     """The cycle's snapshot rows with their member, as plain dicts (a lazy queryset)."""
     return (
         SpendSnapshot.objects.filter(organization=org, cycle_start=cycle_start)
+        .filter(member_q or Q())
         .annotate(
             included=F("overall_spend_cents") - F("spend_cents"),
             email=F("member__email"),
@@ -120,20 +136,26 @@ def _ordering(sort: str):
 
 
 def spend_members(
-    org, cycle_start_at, *, sort: str = "-overall_spend_cents", limit=None, offset=0
+    org, cycle_start_at, *, sort: str = "-overall_spend_cents", limit=None, offset=0, member_q=None
 ) -> list[dict]:
     """Spend rows of the cycle that began at `cycle_start_at` (a snapshot's datetime),
-    sorted in the database; `limit`/`offset` for one page."""
+    sorted in the database; `limit`/`offset` for one page; `member_q` (the overview's, a
+    team filter over SpendSnapshot) narrows them."""
     if cycle_start_at is None:
         return []
-    qs = _snapshots(org, cycle_start_at).order_by(*_ordering(sort))
+    qs = _snapshots(org, cycle_start_at, member_q).order_by(*_ordering(sort))
     if limit is not None:
         qs = qs[offset : offset + limit]
     return [_spend_row(row) for row in qs]
 
 
-def spend_overview(org, *, today: date | None = None, include_members: bool = True) -> dict:
-    """Everything the spend review shows, in a constant seven queries.
+def spend_overview(org, *, today: date | None = None, include_members: bool = True, team: str = "") -> dict:
+    """Everything the spend review shows, in a constant seven queries (two more with a team).
+
+    `team` (a slug the caller has validated, or NO_TEAM) narrows the totals, the members,
+    the top spenders, the idle seats and the daily spend to the team's people with a
+    membership valid in the cycle (`member_q`, over SpendSnapshot, to page the members
+    with `spend_members`); the per-model split stays the organization's.
 
     - cycle_start / cycle_end (UTC days; cycle_end exclusive), cycle_days, days_elapsed;
     - total_cents: sum of the latest cycle's overall_spend_cents (included + on-demand);
@@ -161,21 +183,33 @@ def spend_overview(org, *, today: date | None = None, include_members: bool = Tr
     cycle_days = (cycle_end - cycle_start).days
     days_elapsed = min(cycle_days, max(1, (today - cycle_start).days + 1))
 
+    last_day = min(today, cycle_end - timedelta(days=1))
+    member_q = team_members_q(org, team, cycle_start, last_day, prefix="member__")
+    roster_q = team_members_q(org, team, cycle_start, last_day) or Q()
     totals = {"total": None, "count": 0}
     if latest is not None:
-        totals = SpendSnapshot.objects.filter(organization=org, cycle_start=latest).aggregate(
-            total=Sum("overall_spend_cents"), count=Count("id")
+        totals = (
+            SpendSnapshot.objects.filter(organization=org, cycle_start=latest)
+            .filter(member_q or Q())
+            .aggregate(total=Sum("overall_spend_cents"), count=Count("id"))
         )
-    members = spend_members(org, latest) if include_members else []
+    members = spend_members(org, latest, member_q=member_q) if include_members else []
     top_spenders = (
-        members[:TOP_SPENDERS] if include_members else spend_members(org, latest, limit=TOP_SPENDERS)
+        members[:TOP_SPENDERS]
+        if include_members
+        else spend_members(org, latest, limit=TOP_SPENDERS, member_q=member_q)
     )
 
-    daily = list(
-        OrgDailyRollup.objects.filter(organization=org, day__range=(cycle_start, today))
-        .values("day", "spend_cents")
-        .order_by("day")
-    )
+    if member_q is None:
+        daily_rows = OrgDailyRollup.objects.filter(organization=org, day__range=(cycle_start, today))
+    else:  # the team's members' own rollups, summed per day
+        daily_rows = (
+            MemberDailyRollup.objects.filter(organization=org, day__range=(cycle_start, today))
+            .filter(member_q)
+            .values("day")
+            .annotate(spend_cents=Sum("spend_cents"))
+        )
+    daily = list(daily_rows.values("day", "spend_cents").order_by("day"))
     daily_total = sum((d["spend_cents"] for d in daily), ZERO)
     total_cents = totals["total"] if totals["count"] else daily_total
     daily_rate = daily_total / days_elapsed
@@ -208,6 +242,7 @@ def spend_overview(org, *, today: date | None = None, include_members: bool = Tr
     idle = {days: [] for days in IDLE_WINDOWS}
     idle_rows = (
         CursorMember.objects.filter(organization=org, is_removed=False, not_in_roster=False)
+        .filter(roster_q)
         .filter(_idle_filter(today, min(IDLE_WINDOWS)))
         .values("id", "email", "name", "last_seen", "first_seen", "created_at")
         .order_by(F("last_seen").asc(nulls_first=True), "email")
@@ -241,6 +276,8 @@ def spend_overview(org, *, today: date | None = None, include_members: bool = Tr
         "projected_cents": projected_cents,
         "daily": daily,
         "snapshot_cycle_start": latest,
+        "team": team,
+        "member_q": member_q,
         "members": members,
         "member_count": totals["count"],
         "top_spenders": top_spenders,

@@ -87,7 +87,7 @@ def people_list(request):
     org = request.organization
     view = request.GET.get("view", "all")
     view = view if view in VIEWS else "all"
-    search = request.GET.get("q", "")[:200]
+    search = request.GET.get("q", "").replace("\x00", "")[:200]  # PostgreSQL rejects NUL in text
     page = Paginator(people_queryset(org, search=search, view=view), PEOPLE_PAGE_SIZE).get_page(
         request.GET.get("page")
     )

@@ -1,0 +1,111 @@
+"""My usage's comparison with one's own teams: for each team a person was in during the
+range, the team's per-active-person averages (from the team rollup `ToolTeamDay`, sub-teams
+included, membership valid on each day) next to the person's own figures (from `ToolDay`).
+
+Aggregates only, never another person's figures; a team smaller than TEAM_MIN_GROUP_SIZE
+shows no average to a viewer who may not see its people individually (its average would
+give a teammate's figures away). Every statement is scoped by organization_id; the whole
+comparison costs four queries whatever the number of teams.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Count, Q, Sum
+
+from people.models import TeamMembership
+
+from ..models import Tool, ToolDay, ToolTeamDay
+from .teams import _T, _VALID, _fetch, min_group_size
+
+METRICS = ("requests", "accepted_lines", "spend_cents", "active_days")
+
+
+@dataclass
+class OwnTeamRow:
+    slug: str
+    name: str
+    seats: int  # people in the team (sub-teams included) on the range's last day
+    active_people: int  # distinct people active in the range
+    hidden: bool  # too small to show an average to this viewer
+    average: dict  # metric → per active person (None: no one active, or hidden)
+
+
+def own_team_comparison(
+    org, person_id: int, start: date, end: date, *, may_see_team=None, tool: str = Tool.CURSOR
+) -> dict:
+    """{"own": {metric: figure}, "teams": [OwnTeamRow]} for the person's teams in start..end
+    (by name). `may_see_team(team_id)`: whether the viewer may see the team's people
+    individually (owners, admins, its leads); the small-group rule spares them."""
+    teams = {}
+    for team_id, slug, name in (
+        TeamMembership.objects.filter(organization_id=org.pk, person_id=person_id, start__lte=end)
+        .filter(Q(end__isnull=True) | Q(end__gte=start))
+        .values_list("team_id", "team__slug", "team__name")
+        .order_by("team__name", "team_id")
+    ):
+        teams.setdefault(team_id, (slug, name))
+    own = ToolDay.objects.filter(
+        organization_id=org.pk, tool=tool, person_id=person_id, day__range=(start, end)
+    ).aggregate(
+        requests=Sum("requests"),
+        accepted_lines=Sum("accepted_lines"),
+        spend_cents=Sum("cost_cents"),
+        active_days=Count("id", filter=Q(active=True)),
+    )
+    own = {k: v or 0 for k, v in own.items()}
+    if not teams:
+        return {"own": own, "teams": []}
+
+    ids = ", ".join(str(int(i)) for i in teams)
+    params = {"org": org.pk, "tool": tool, "start": start, "end": end}
+    # Distinct active people in the range and seats on its last day, per team, in one statement.
+    active, seats = {}, {}
+    for kind, team_id, count in _fetch(
+        f"""
+        SELECT 'active', c.ancestor_id, COUNT(DISTINCT f.person_id)
+        FROM {_T["fact"]} f
+        JOIN {_T["membership"]} m ON {_VALID}
+        JOIN {_T["closure"]} c ON c.descendant_id = m.team_id AND c.organization_id = %(org)s
+        WHERE f.organization_id = %(org)s AND f.tool = %(tool)s AND f.active
+          AND f.day BETWEEN %(start)s AND %(end)s AND c.ancestor_id IN ({ids})
+        GROUP BY c.ancestor_id
+        UNION ALL
+        SELECT 'seats', c.ancestor_id, COUNT(DISTINCT m.person_id)
+        FROM {_T["membership"]} m
+        JOIN {_T["closure"]} c ON c.descendant_id = m.team_id AND c.organization_id = %(org)s
+        WHERE m.organization_id = %(org)s AND m.start <= %(end)s AND (m.end IS NULL OR m.end >= %(end)s)
+          AND c.ancestor_id IN ({ids})
+        GROUP BY c.ancestor_id
+        """,  # nosec B608  # table names from model metadata, ids cast to int; every value is a bound parameter
+        params,
+    ):
+        (active if kind == "active" else seats)[team_id] = count
+    sums = {
+        r["team_id"]: r
+        for r in ToolTeamDay.objects.filter(
+            organization_id=org.pk, tool=tool, team_id__in=list(teams), day__range=(start, end)
+        )
+        .values("team_id")
+        .annotate(
+            requests=Sum("requests"),
+            accepted_lines=Sum("accepted_lines"),
+            spend_cents=Sum("cost_cents"),
+            active_days=Sum("active_people"),
+        )
+    }
+    limit = min_group_size()
+    rows = []
+    for team_id, (slug, name) in teams.items():
+        people = active.get(team_id, 0)
+        size = seats.get(team_id, 0)
+        hidden = size < limit and not (may_see_team and may_see_team(team_id))
+        total = sums.get(team_id, {})
+        average = {m: None for m in METRICS}
+        if people and not hidden:
+            average = {m: Decimal(total.get(m) or 0) / people for m in METRICS}
+        rows.append(OwnTeamRow(slug, name, size, 0 if hidden else people, hidden, average))
+    return {"own": own, "teams": rows}
