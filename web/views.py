@@ -250,7 +250,8 @@ def members_csv(request):
 def _spend_team(request):
     """`?team=` on the spend review and its CSV (admins only, so every team and "No team" is
     shown): the kept slug ("" for everyone), its display name, and the filter's messages."""
-    from analytics.selectors.teams import NO_TEAM, team_choices
+    from analytics.selectors.team_lens import team_choices
+    from analytics.selectors.teams import NO_TEAM
 
     from .forms import DashboardFilters, apply_team
 
@@ -277,7 +278,7 @@ def _spend_context(request, overview, form=None, filters=None, team_name="") -> 
         member_q=overview.get("member_q"),
     )
     page = tables.prefetched_page(tables.with_cells(rows, tables.SPEND_COLUMNS), total, number)
-    from analytics.selectors.teams import team_choices
+    from analytics.selectors.team_lens import team_choices
 
     return {
         "overview": overview,

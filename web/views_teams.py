@@ -18,16 +18,14 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
 from analytics import cache as analytics_cache
-from analytics.selectors.teams import (
-    NO_TEAM,
-    TIER_RULE,
+from analytics.selectors.team_lens import (
     cached_team_comparison,
-    min_group_size,
     team_choices,
     team_data_version,
     team_person_ids,
     team_seats,
 )
+from analytics.selectors.teams import NO_TEAM, TIER_RULE, min_group_size
 from analytics.services import chargeback as chargeback_service
 from integrations.selectors import connection_status
 from koalr.accounts.tenancy import org_required

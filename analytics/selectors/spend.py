@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from ..models import CursorMember, MemberDailyRollup, ModelDailyRollup, OrgDailyRollup, SpendSnapshot
 from .fields import ZERO
-from .teams import NO_TEAM, team_person_ids
+from .team_lens import team_person_ids
+from .teams import NO_TEAM
 
 IDLE_WINDOWS = (14, 30)
 TOP_SPENDERS = 10

@@ -13,7 +13,8 @@ from rest_framework.response import Response
 
 from analytics.defaults import EARLIEST_DAY
 from analytics.selectors.people import describe_people, people_queryset, team_tree
-from analytics.selectors.teams import NO_TEAM, TIER_RULE, cached_team_comparison, team_person_ids
+from analytics.selectors.team_lens import cached_team_comparison, team_person_ids
+from analytics.selectors.teams import NO_TEAM, TIER_RULE
 from analytics.services import chargeback as chargeback_service
 from people.access import person_access
 from people.models import Team

@@ -118,7 +118,7 @@ def test_a_later_membership_change_moves_only_its_days(org, tree):
 
 
 def test_the_cached_comparison_follows_every_change(org, tree, member_user):
-    from analytics.selectors.teams import cached_team_comparison
+    from analytics.selectors.team_lens import cached_team_comparison
     from analytics.services.tool_days import refresh_team_days
     from people.teams import add_membership, update_team
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from analytics import cache as analytics_cache
-from analytics.selectors import teams as selectors_teams
+from analytics.selectors import team_lens
 from analytics.selectors.teams import TIER_RULE, TeamRow  # noqa: F401  (the page prints the rule)
 
 from .. import charts
@@ -147,7 +147,7 @@ class TeamUsageData:
 
 
 def load_team(org, filters, name: str, *, version: str) -> TeamUsageData:
-    rows = selectors_teams.team_daily(org, filters.team, filters.start, filters.end)
+    rows = team_lens.team_daily(org, filters.team, filters.start, filters.end)
     series, running, cumulative = [], Decimal(0), []
     for r in rows:
         running += Decimal(r["cost_cents"] or 0)
@@ -168,7 +168,7 @@ def load_team(org, filters, name: str, *, version: str) -> TeamUsageData:
         version,
         "team_headline",
         (filters.team, filters.start, filters.end),
-        lambda: selectors_teams.team_headline(org, filters.team, filters.start, filters.end),
+        lambda: team_lens.team_headline(org, filters.team, filters.start, filters.end),
     )
     return TeamUsageData(name=name, series=series, cumulative=cumulative, head=head)
 
