@@ -66,6 +66,8 @@ BAD_PARAMS = OpenApiResponse(
     description='Invalid query parameter; keyed by the field, e.g. {"start": ["start is required …"]}.',
 )
 COMMON_ERRORS = {
+    # koalr.middleware.RejectNulCharacters: no parameter of any endpoint may hold a NUL.
+    400: error_response("A query parameter holds a NUL character."),
     401: error_response("Missing, invalid or revoked token."),
     404: error_response("No such organization, or not one the caller (or token) belongs to."),
     429: error_response("Too many requests for this token; retry after the Retry-After header's seconds."),

@@ -1,6 +1,8 @@
 """Request guards that apply to every page and endpoint."""
 
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, JsonResponse
+
+MESSAGE = "This address contains a NUL character, which no Koalr page accepts."
 
 
 class RejectNulCharacters:
@@ -16,8 +18,7 @@ class RejectNulCharacters:
 
     def __call__(self, request):
         if any("\x00" in key or any("\x00" in v for v in values) for key, values in request.GET.lists()):
-            return HttpResponseBadRequest(
-                "This address contains a NUL character, which no Koalr page accepts.",
-                content_type="text/plain; charset=utf-8",
-            )
+            if request.path.startswith("/api/"):  # the API's error shape: {"detail": …}
+                return JsonResponse({"detail": MESSAGE}, status=400)
+            return HttpResponseBadRequest(MESSAGE, content_type="text/plain; charset=utf-8")
         return self.get_response(request)

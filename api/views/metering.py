@@ -28,8 +28,8 @@ from . import teams
     parameters=[ORG, params.MeteringParams, teams.TEAM_PARAM],
     responses={
         200: MeteringRecordSerializer(many=True),
-        400: BAD_PARAMS,
         **COMMON_ERRORS,
+        400: BAD_PARAMS,
         403: error_response("group_by=user is for owners, admins and team leads."),
     },
 )

@@ -171,7 +171,7 @@ class TeamCompareSerializer(serializers.Serializer):
         'are merged into "other" unless the caller may see their members.'
     ),
     parameters=[ORG, CompareParams],
-    responses={200: TeamCompareSerializer(many=True), 400: BAD_PARAMS, **COMMON_ERRORS},
+    responses={200: TeamCompareSerializer(many=True), **COMMON_ERRORS, 400: BAD_PARAMS},
 )
 class TeamCompare(ListEndpoint):
     serializer_class = TeamCompareSerializer
@@ -229,7 +229,7 @@ class Chargeback(OrgAPIView):
             "period is frozen and returned unchanged."
         ),
         parameters=[ORG, ChargebackParams],
-        responses={200: ChargebackSerializer, 400: BAD_PARAMS, **ADMIN_ERRORS},
+        responses={200: ChargebackSerializer, **ADMIN_ERRORS, 400: BAD_PARAMS},
     )
     def get(self, request, *args, **kwargs):
         p = params.parse(ChargebackParams, request)

@@ -35,7 +35,7 @@ def range_schema(serializer, *, summary, description, errors=COMMON_ERRORS, tags
         summary=summary,
         description=description,
         parameters=[ORG, params.DateRangeParams, *extra],
-        responses={200: serializer(many=True), 400: BAD_PARAMS, **errors},
+        responses={200: serializer(many=True), **errors, 400: BAD_PARAMS},
     )
 
 

@@ -107,7 +107,7 @@ def test_the_page_links_its_csv_and_pages_with_the_team(owner_client, tree):
     assert "Team <strong>Apps</strong>" in html
 
 
-@pytest.mark.parametrize("slug", ["nope", "<script>", "x" * 300, "\x00"])
+@pytest.mark.parametrize("slug", ["nope", "<script>", "x" * 300])
 def test_an_unknown_team_shows_everyone_with_a_message(owner_client, tree, slug):
     response = owner_client.get(URL, {"team": slug})
     assert response.status_code == 200
@@ -157,6 +157,8 @@ def test_the_team_filtered_page_costs_a_bounded_number_of_queries(
             assert admin_client.get(CSV, params).status_code == 200
 
 
-def test_a_nul_team_on_the_dashboard_is_a_message_not_a_500(member_client, tree):
-    response = member_client.get("/ai-analytics/", {"team": "\x00"})
-    assert response.status_code == 200 and response.context["filters"].team == ""
+@pytest.mark.parametrize("url", ["/ai-analytics/", URL])
+def test_a_nul_team_is_a_clear_400_not_a_500(owner_client, tree, url):
+    # koalr.middleware.RejectNulCharacters answers before any view reads the parameter.
+    response = owner_client.get(url, {"team": "\x00"})
+    assert response.status_code == 400 and "NUL character" in response.content.decode()
