@@ -38,8 +38,8 @@ from analytics.services.claude_code import (
     store_enterprise_costs,
     upsert_claude_code_users,
 )
-from integrations.locks import org_sync_lock
 from integrations.models import AuditLogEntry, Connection, Provider, SyncRun
+from integrations.runs import run_under_lock
 
 from .client import CONSOLE, ENTERPRISE, make_client
 from .errors import (
@@ -90,23 +90,13 @@ def run_claude_code_sync(
 ) -> SyncRun:
     """Run a queued (or interrupted) Claude Code sync in the foreground; return the finished run."""
     options = options or configured_options()
-    run = SyncRun.objects.select_related("connection").get(pk=sync_run_id, provider=Provider.CLAUDE_CODE)
-    if not run.is_active:
-        return run
-    if run.connection is None:
-        return _close(run, SyncRun.Status.FAILED, CONNECTION_REMOVED)
-    with org_sync_lock(run.organization_id, Provider.CLAUDE_CODE) as acquired:
-        if not acquired:
-            if run.status == SyncRun.Status.RUNNING:
-                return run  # a redelivered message: another worker is on this very run
-            return _close(run, SyncRun.Status.FAILED, ALREADY_RUNNING)
-        return _ClaudeCodeSync(run, options, today_ or today(), progress).execute()
-
-
-def _close(run: SyncRun, status: str, message: str) -> SyncRun:
-    run.status, run.message, run.finished_at = status, message, timezone.now()
-    run.save(update_fields=["status", "message", "finished_at"])
-    return run
+    return run_under_lock(
+        sync_run_id,
+        Provider.CLAUDE_CODE,
+        lambda run: _ClaudeCodeSync(run, options, today_ or today(), progress).execute(),
+        connection_removed=CONNECTION_REMOVED,
+        already_running=ALREADY_RUNNING,
+    )
 
 
 class _ClaudeCodeSync:

@@ -34,8 +34,8 @@ from analytics.services.copilot import (
     upsert_copilot_org_day,
     upsert_copilot_seats,
 )
-from integrations.locks import org_sync_lock
 from integrations.models import AuditLogEntry, Connection, Provider, SyncRun
+from integrations.runs import run_under_lock
 
 from .client import CopilotClient
 from .errors import CopilotError, CopilotUnreachable, InvalidToken, MissingScope, OrgNotFound, RateLimited
@@ -90,23 +90,13 @@ def run_copilot_sync(
 ) -> SyncRun:
     """Run a queued (or interrupted) Copilot sync in the foreground; return the finished run."""
     options = options or configured_options()
-    run = SyncRun.objects.select_related("connection").get(pk=sync_run_id, provider=Provider.COPILOT)
-    if not run.is_active:
-        return run
-    if run.connection is None:
-        return _close(run, SyncRun.Status.FAILED, CONNECTION_REMOVED)
-    with org_sync_lock(run.organization_id, Provider.COPILOT) as acquired:
-        if not acquired:
-            if run.status == SyncRun.Status.RUNNING:
-                return run  # a redelivered message: another worker is on this very run
-            return _close(run, SyncRun.Status.FAILED, ALREADY_RUNNING)
-        return _CopilotSync(run, options, today_ or today(), progress).execute()
-
-
-def _close(run: SyncRun, status: str, message: str) -> SyncRun:
-    run.status, run.message, run.finished_at = status, message, timezone.now()
-    run.save(update_fields=["status", "message", "finished_at"])
-    return run
+    return run_under_lock(
+        sync_run_id,
+        Provider.COPILOT,
+        lambda run: _CopilotSync(run, options, today_ or today(), progress).execute(),
+        connection_removed=CONNECTION_REMOVED,
+        already_running=ALREADY_RUNNING,
+    )
 
 
 class _CopilotSync:
