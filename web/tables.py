@@ -26,6 +26,10 @@ MEMBER_COLUMNS = [
     ("spend_cents", "Spend in range ($)", "cents"),
     ("cycle_spend_cents", "Spend cycle to date ($)", "cents"),
 ]
+# Column key → the analytics.metrics key its header's info control explains (text columns
+# such as name and email have none).
+COLUMN_METRICS: dict[str, str] = {}
+
 # The top model is picked per page, after sorting, so it is not a sort key.
 MEMBER_UNSORTABLE = frozenset({"top_model"})
 
@@ -66,7 +70,16 @@ def header_links(columns, sort: str, unsortable=frozenset()) -> list[dict]:
         else:
             next_sort = f"-{key}" if numeric else key
             aria = "none"
-        headers.append({"key": key, "label": label, "sort": next_sort, "aria": aria, "numeric": numeric})
+        headers.append(
+            {
+                "key": key,
+                "label": label,
+                "sort": next_sort,
+                "aria": aria,
+                "numeric": numeric,
+                "metric": COLUMN_METRICS.get(key, ""),
+            }
+        )
     return headers
 
 

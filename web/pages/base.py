@@ -21,6 +21,7 @@ class Chart:
     help: str | Callable[[Any], str]
     figure: Callable[[Any], dict]
     show: Callable[[Any], bool] = _always
+    metric: str = ""  # the analytics.metrics key its info control explains
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class Card:
     good_when: str = "up"
     sub: str | Callable[[Any], str] = ""
     show: Callable[[Any], bool] = _always
+    metric: str = ""  # the analytics.metrics key its info control explains
 
 
 def _text(value, data) -> str:
@@ -48,6 +50,7 @@ def render_charts(declared, data) -> list[dict]:
             "title": _text(chart.title, data),
             "help": _text(chart.help, data),
             "script": charts.to_script(chart.figure(data), chart.id),
+            "metric": chart.metric,
         }
         for chart in declared
         if chart.show(data)
@@ -71,6 +74,7 @@ def render_cards(declared, head: dict, data) -> list[dict]:
                 "kind": "rate" if card.rate else "count",
                 "good_when": card.good_when,
                 "sub": _text(card.sub, data),
+                "metric": card.metric,
             }
         )
     return cards

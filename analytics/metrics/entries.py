@@ -1,0 +1,1 @@
+"""Registry entries (split into one module per area as the registry grows)."""
