@@ -262,6 +262,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "integrations.tasks.enqueue_hourly_claude_code_syncs",
         "schedule": crontab(minute=22),
     },
+    # Monthly partitions of usage events and AI-code rows, three months ahead (idempotent).
+    "analytics-create-partitions-ahead": {
+        "task": "analytics.tasks.create_partitions_ahead",
+        "schedule": crontab(minute=15, hour=3),
+    },
 }
 
 # Alerts (alerts/): where deep links point, and the anomaly rules' thresholds.

@@ -3,6 +3,10 @@
 Invariants:
 - every row has an `organization` FK and every query filters on it;
 - unique constraints make re-syncs idempotent (upserts with ON CONFLICT);
+- `UsageEvent`, `AiCommit` and `AiChange` are partitioned by month of `day` on PostgreSQL
+  (analytics/services/partitions.py): their unique constraints include `day`, since
+  PostgreSQL only enforces uniqueness within a partition, and their primary key there is
+  (id, day); `id` alone stays unique (one sequence) and is what Django uses as the pk;
 - days are UTC `date`s, timestamps aware UTC datetimes;
 - cents are exact decimals (Cursor sends fractional cents).
 """
@@ -107,15 +111,13 @@ class UsageEvent(OrgOwned):
     conversation_id = models.CharField(max_length=64, blank=True)
 
     class Meta:
+        # The unique index leads with (organization, day): it also serves the day-range reads.
         constraints = [
             models.UniqueConstraint(
-                fields=["organization", "fingerprint"], name="uniq_usage_event_fingerprint"
+                fields=["organization", "day", "fingerprint"], name="uniq_usage_event_day_fingerprint"
             )
         ]
-        indexes = [
-            models.Index(fields=["organization", "day"]),
-            models.Index(fields=["organization", "member", "day"]),
-        ]
+        indexes = [models.Index(fields=["organization", "member", "day"])]
 
 
 class SpendSnapshot(OrgOwned):
@@ -190,12 +192,13 @@ class AiCommit(OrgOwned):
     day = models.DateField(help_text="UTC day of commit_ts (or ingestion when unknown)")
 
     class Meta:
+        # `day` is derived from commit_ts (or the ingestion time), both part of what Cursor
+        # sends for this (hash, ingested_at), so it is stable across re-fetches.
         constraints = [
             models.UniqueConstraint(
-                fields=["organization", "commit_hash", "ingested_at"], name="uniq_ai_commit"
+                fields=["organization", "day", "commit_hash", "ingested_at"], name="uniq_ai_commit_day"
             )
         ]
-        indexes = [models.Index(fields=["organization", "day"])]
 
 
 class AiChange(OrgOwned):
@@ -215,5 +218,7 @@ class AiChange(OrgOwned):
     metadata = models.JSONField(default=list, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["organization", "change_id"], name="uniq_ai_change")]
-        indexes = [models.Index(fields=["organization", "day"])]
+        # `day` is the UTC day of created_at, which Cursor never revises for a change id.
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "day", "change_id"], name="uniq_ai_change_day")
+        ]

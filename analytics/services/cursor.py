@@ -203,6 +203,11 @@ AI_COMMIT_VALUES = [
 ]  # fmt: skip
 
 
+# The unique keys upserts conflict on; they include `day`, the partition key (models/cursor.py).
+AI_COMMIT_CONFLICT = ["organization_id", "day", "commit_hash", "ingested_at"]
+AI_CHANGE_CONFLICT = ["organization_id", "day", "change_id"]
+
+
 def upsert_ai_commits(organization_id: int, commits: Iterable, directory: MemberDirectory) -> int:
     """Store AI Code Tracking commits; an amended commit (same hash, new ingestion) is a new row."""
     commits = list(commits)
@@ -237,7 +242,7 @@ def upsert_ai_commits(organization_id: int, commits: Iterable, directory: Member
         AiCommit,
         ["organization_id", "commit_hash", "ingested_at", *AI_COMMIT_VALUES],
         rows,
-        conflict=["organization_id", "commit_hash", "ingested_at"],
+        conflict=AI_COMMIT_CONFLICT,
         update=AI_COMMIT_VALUES,
     )
 
@@ -272,7 +277,7 @@ def upsert_ai_changes(organization_id: int, changes: Iterable, directory: Member
         AiChange,
         ["organization_id", "change_id", *AI_CHANGE_VALUES],
         rows,
-        conflict=["organization_id", "change_id"],
+        conflict=AI_CHANGE_CONFLICT,
         update=AI_CHANGE_VALUES,
     )
 

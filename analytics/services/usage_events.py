@@ -29,6 +29,9 @@ EVENT_COLUMNS = [
     "is_chargeable", "conversation_id",
 ]  # fmt: skip
 
+# The unique key upserts conflict on; it includes `day`, the partition key (models/cursor.py).
+USAGE_EVENT_CONFLICT = ["organization_id", "day", "fingerprint"]
+
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MILLISECOND = timedelta(milliseconds=1)
 
@@ -220,10 +223,10 @@ class EventWriter:
         rows = [(row[0], ids[row[1]], *row[2:]) for row in batch]
         if self._day_was_empty:
             # A day never stored before (the bulk of a backfill): plain COPY, no conflict check.
-            insert_new(UsageEvent, EVENT_COLUMNS, rows, conflict=["organization_id", "fingerprint"])
+            insert_new(UsageEvent, EVENT_COLUMNS, rows, conflict=USAGE_EVENT_CONFLICT)
         else:
             # Same fingerprint means same content: the stored row is already right.
-            upsert(UsageEvent, EVENT_COLUMNS, rows, conflict=["organization_id", "fingerprint"])
+            upsert(UsageEvent, EVENT_COLUMNS, rows, conflict=USAGE_EVENT_CONFLICT)
 
     def _delete_stale(self, day: date, fingerprints: set[str]) -> int:
         stored = UsageEvent.objects.filter(organization_id=self.organization_id, day=day).values_list(

@@ -268,7 +268,7 @@ def test_insert_new_on_an_existing_day_falls_back_to_upsert(org, directory, writ
     rows = list(UsageEvent.objects.filter(organization=org).values_list(*usage_events.EVENT_COLUMNS))
     assert (
         bulk.insert_new(
-            UsageEvent, usage_events.EVENT_COLUMNS, rows, conflict=["organization_id", "fingerprint"]
+            UsageEvent, usage_events.EVENT_COLUMNS, rows, conflict=usage_events.USAGE_EVENT_CONFLICT
         )
         == 7
     )
