@@ -60,8 +60,9 @@ migrate: install
 run: install
 	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:8000
 
+# One worker for every queue in development; production splits them (docker-compose.yml).
 worker: install
-	DEBUG=$${DEBUG:-1} $(VENV)/bin/celery -A koalr worker -l info
+	DEBUG=$${DEBUG:-1} $(VENV)/bin/celery -A koalr worker -l info -Q sync,backfill,alerts,default
 
 beat: install
 	DEBUG=$${DEBUG:-1} $(VENV)/bin/celery -A koalr beat -l info

@@ -205,6 +205,18 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
+# Queues (integrations/queues.py): hourly syncs on `sync`, first syncs and long windows on
+# `backfill` (chosen per run when it is queued), alerts and emails on `alerts`, the beat's
+# fan-out and maintenance on `default`. Workers subscribe with -Q (docker-compose.yml).
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "integrations.tasks.sync_connection": {"queue": "sync"},
+    "integrations.tasks.sync_copilot_connection": {"queue": "sync"},
+    "integrations.tasks.sync_claude_code_connection": {"queue": "sync"},
+    "alerts.tasks.*": {"queue": "alerts"},
+}
+# A run over more days than this (or a connection's first) goes to the backfill queue.
+SYNC_BACKFILL_QUEUE_DAYS = env.int("SYNC_BACKFILL_QUEUE_DAYS", default=7)
 # Chosen, not defaulted (the drills in tests/drills/ exercise them):
 # - visibility_timeout: a message a dead worker took is handed out again after 15 min, not
 #   Redis' default hour. Runs still going then get a duplicate that finds the run claimed and

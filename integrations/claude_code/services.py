@@ -19,6 +19,7 @@ from django.utils import timezone
 from integrations.key_check import IntegrationError
 from integrations.locks import is_sync_locked
 from integrations.models import AuditLogEntry, Connection, Provider, SyncRun
+from integrations.queues import queue_for_run
 from integrations.services import SyncAlreadyRunning, SyncNotAllowed, SyncsPaused, disconnect, record
 
 from .client import CONSOLE, ENTERPRISE, SOURCES, key_type_problem, make_client
@@ -252,8 +253,8 @@ def trigger_sync(
         if actor is not None:
             record(connection.organization, actor, AuditLogEntry.Action.SYNC_TRIGGERED,
                    f"Started a sync ({run.get_trigger_display()})", provider=Provider.CLAUDE_CODE)  # fmt: skip
-        run_id = run.pk
-        transaction.on_commit(lambda: sync_claude_code_connection.delay(run_id))
+        run_id, queue = run.pk, queue_for_run(run)  # backfills wait on their own queue
+        transaction.on_commit(lambda: sync_claude_code_connection.apply_async((run_id,), queue=queue))
     return run
 
 

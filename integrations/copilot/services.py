@@ -20,6 +20,7 @@ from django.utils import timezone
 from integrations.key_check import IntegrationError
 from integrations.locks import is_sync_locked
 from integrations.models import AuditLogEntry, Connection, Provider, SyncRun
+from integrations.queues import queue_for_run
 from integrations.services import SyncAlreadyRunning, SyncNotAllowed, SyncsPaused, disconnect, record
 
 from .client import CopilotClient, Validation
@@ -316,8 +317,8 @@ def trigger_sync(
                 f"Started a sync ({run.get_trigger_display()})",
                 provider=Provider.COPILOT,
             )
-        run_id = run.pk
-        transaction.on_commit(lambda: sync_copilot_connection.delay(run_id))
+        run_id, queue = run.pk, queue_for_run(run)  # backfills wait on their own queue
+        transaction.on_commit(lambda: sync_copilot_connection.apply_async((run_id,), queue=queue))
     return run
 
 

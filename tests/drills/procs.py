@@ -117,6 +117,8 @@ class CeleryWorker:
                 "info",
                 "-n",
                 f"{self.name}@drill",
+                "-Q",
+                "sync,backfill,alerts,default",  # every queue (integrations/queues.py)
                 "--without-gossip",
                 "--without-mingle",
                 "--without-heartbeat",

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from integrations.locks import break_sync_locks, is_sync_locked
 from integrations.models import AuditLogEntry, Connection, SyncRun
+from integrations.queues import queue_for_run
 from integrations.selectors import cursor_connection
 
 from . import broker, heartbeat, messages
@@ -101,21 +102,21 @@ def queue_run(connection: Connection, *, trigger: str, actor=None, days=None) ->
                 action=AuditLogEntry.Action.SYNC_TRIGGERED,
                 detail=f"Started a sync ({run.get_trigger_display()})",
             )
-        run_id = run.pk
+        run_id, queue = run.pk, queue_for_run(run)  # backfills wait on their own queue
         failures: list[Exception] = []
-        transaction.on_commit(lambda: _publish(sync_connection, run_id, failures))
+        transaction.on_commit(lambda: _publish(sync_connection, run_id, failures, queue=queue))
     if failures:  # published right here unless an outer transaction is still open
         run.refresh_from_db()
         raise QueueFailed(run)
     return run, True
 
 
-def _publish(task, run_id: int, failures: list) -> None:
+def _publish(task, run_id: int, failures: list, *, queue: str | None = None) -> None:
     """Hand the run's message to the broker; if that fails, close the run at once so no queued
     run is left that no message backs (the broker's connect and retry limits keep this within
     about a second: CELERY_BROKER_* in settings)."""
     try:
-        task.apply_async((run_id,), task_id=task_id(run_id))
+        task.apply_async((run_id,), task_id=task_id(run_id), queue=queue)
     except Exception as exc:  # kombu raises OperationalError, redis-py its own; any is fatal here
         logger.warning("cursor sync %s: could not queue the task (%s)", run_id, type(exc).__name__)
         now = timezone.now()
