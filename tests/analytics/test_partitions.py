@@ -246,3 +246,13 @@ def test_sqlite_keeps_plain_tables_and_the_same_upserts(org):
     assert AiCommit.objects.filter(organization=org).count() == 2
     assert AiCommit.objects.get(organization=org, ingested_at=created).message == "amended"
     assert AiChange.objects.filter(organization=org).count() == 1
+
+
+def test_partitions_are_made_after_migrate_but_not_after_a_flush():
+    from analytics.apps import _create_partitions
+
+    with mock.patch("analytics.services.partitions.ensure_partitions") as ensure:
+        _create_partitions(sender=None, using="default", plan=None)  # what `flush` sends
+        assert ensure.call_count == 0
+        _create_partitions(sender=None, using="default", plan=[])  # what `migrate` sends
+    assert ensure.call_count == (1 if connection.vendor == "postgresql" else 0)
