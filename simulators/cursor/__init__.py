@@ -50,11 +50,12 @@ deterministic groups of `GET /teams/groups`; Enterprise only, so other plans get
 
 Data faults (what Cursor's data can get wrong; Koalr's data-quality checks look for each):
     team.drop_day(day)                       # /teams/daily-usage-data serves no rows for that day
+    team.drop_events(day)                    # /teams/filtered-usage-events serves none of that day's events
     team.revise_day_after(day, requests=0)   # revise_day(day) once `requests` more requests are answered
     team.add_usage_only_member(email=None)   # active every day, served in events and daily rows,
                                              # absent from /teams/members and /teams/spend
     team.skew_spend(email, cents)            # /teams/spend totals disagree with the member's events
-    team.apply_data_faults({"drop_days": [...], "revise_days": [{"day": ..., "after_requests": n}],
+    team.apply_data_faults({"drop_days": [...], "drop_event_days": [...], "revise_days": [{"day": ..., "after_requests": n}],
                             "usage_only_emails": [...], "spend_skew": {email|"owner": cents},
                             "malformed_events": k})   # from plain data (the command's flags)
 Ground truth (`members()`, `daily_rows()`, `usage_events()`, `spend_rows()`) includes every data fault.

@@ -81,6 +81,7 @@ class SimTeam:
         # daily rows are not served, cents added to a member's /teams/spend totals, revisions
         # armed to happen after a number of requests. See `apply_data_faults`.
         self.drop_days: set[date] = set()
+        self.drop_event_days: set[date] = set()
         self.spend_skew_cents: dict[str, float] = {}
         self._pending_revisions: list[list] = []  # [requests still to answer first, day]
         self.faults = Faults()
@@ -281,6 +282,12 @@ class SimTeam:
             self.drop_days.add(day)
             self.data_version += 1
 
+    def drop_events(self, day: date) -> None:
+        """`/teams/filtered-usage-events` serves no events of `day`; daily rows and spend keep them."""
+        with self._lock:
+            self.drop_event_days.add(day)
+            self.data_version += 1
+
     def revise_day_after(self, day: date, requests: int = 0) -> None:
         """Revise `day` (see `revise_day`) once `requests` more authenticated requests have been
         answered: 0 means before the next one. A later fetch then returns different figures."""
@@ -347,11 +354,12 @@ class SimTeam:
 
     def apply_data_faults(self, spec: dict) -> None:
         """Arm data faults from plain data (the `cursor_simulator` command's flags), e.g.
-        ``{"drop_days": ["2026-11-20"], "revise_days": [{"day": "2026-11-21", "after_requests": 50}],
+        ``{"drop_days": ["2026-11-20"], "drop_event_days": ["2026-11-19"], "revise_days": [{"day": "2026-11-21", "after_requests": 50}],
         "usage_only_emails": ["ghost@example.com"], "spend_skew": {"ada@x.com": 250},
         "malformed_events": 2}``. `spend_skew` may name "owner" for the team's owner."""
         unknown = set(spec) - {
             "drop_days",
+            "drop_event_days",
             "revise_days",
             "usage_only_emails",
             "spend_skew",
@@ -361,6 +369,8 @@ class SimTeam:
             raise ValueError(f"unknown data faults: {sorted(unknown)}")
         for day in spec.get("drop_days", ()):
             self.drop_day(_as_date(day))
+        for day in spec.get("drop_event_days", ()):
+            self.drop_events(_as_date(day))
         for item in spec.get("revise_days", ()):
             item = item if isinstance(item, dict) else {"day": item}
             self.revise_day_after(_as_date(item["day"]), int(item.get("after_requests", 0)))
@@ -395,7 +405,7 @@ class SimTeam:
         one = timedelta(days=1)
         while day >= first:
             data = self.day_data(day)
-            if data is not None and len(data):
+            if data is not None and len(data) and day not in self.drop_event_days:
                 lo, hi = data.bounds(start_ms, end_ms)
                 if member is not None:
                     positions = [p for p in data.positions_of(member.index) if lo <= p < hi]

@@ -2,14 +2,14 @@
 
     python manage.py cursor_simulator --port 8765 --seats 50 --days 60 --seed 1 [--plan team|enterprise]
         [--host 127.0.0.1] [--api-key KEY] [--no-rate-limits] [--no-warm] [--now 2028-02-29T12:00Z]
-        [--drop-day 2026-11-20] [--revise-day 2026-11-21[@REQUESTS]] [--usage-only-email a@x.com]
-        [--spend-skew CENTS[@EMAIL]] [--malformed-events K]
+        [--drop-day DATE] [--drop-events-day DATE] [--revise-day DATE[@REQUESTS]]
+        [--usage-only-email EMAIL] [--spend-skew CENTS[@EMAIL]] [--malformed-events K]
 
 The data-fault flags (repeatable, except --malformed-events) make Cursor's data wrong in the ways
-Koalr's data-quality checks look for: no daily rows for a day, a day revised after a number of
-requests (default 100, so the first sync sees the original figures), someone using Cursor who is
-not in the roster, a /teams/spend total that disagrees with the events (the owner's unless an
-email is given), and broken usage events in the next K answers.
+Koalr's data-quality checks look for: no daily rows for a day, no usage events for a day, a day
+revised after a number of requests (default 100, so the first sync sees the original figures),
+someone using Cursor who is not in the roster, a /teams/spend total that disagrees with the
+events (the owner's unless an email is given), and broken usage events in the next K answers.
 
 Prints the base URL and a ready API key, then serves until SIGINT/SIGTERM.
 """
@@ -66,6 +66,8 @@ def data_faults(options: dict) -> dict:
     spec: dict = {}
     if options.get("drop_day"):
         spec["drop_days"] = options["drop_day"]
+    if options.get("drop_events_day"):
+        spec["drop_event_days"] = options["drop_events_day"]
     if options.get("revise_day"):
         spec["revise_days"] = options["revise_day"]
     if options.get("usage_only_email"):
@@ -124,6 +126,13 @@ class Command(BaseCommand):
             type=iso_day,
             metavar="DATE",
             help="Serve no daily rows for this day.",
+        )
+        faults.add_argument(
+            "--drop-events-day",
+            action="append",
+            type=iso_day,
+            metavar="DATE",
+            help="Serve no usage events of this day (daily rows and spend keep them).",
         )
         faults.add_argument(
             "--revise-day",

@@ -183,3 +183,15 @@ def test_command_rejects_malformed_fault_flags(flag):
     result = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=30)
     assert result.returncode != 0
     assert "error" in result.stderr.lower()
+
+
+def test_drop_events_serves_no_events_of_that_day_but_keeps_daily_rows_and_spend(team, client):
+    day = team.last_day - timedelta(days=2)
+    spend_before = client.post("/teams/spend", json={}).json()["teamMemberSpend"]
+    assert events(client, day, day)
+    team.drop_events(day)
+    assert events(client, day, day) == []
+    assert events(client, day - timedelta(days=1), day - timedelta(days=1))
+    assert [r for r in daily(client, day, day) if r["isActive"]]
+    assert client.post("/teams/spend", json={}).json()["teamMemberSpend"] == spend_before
+    assert team.usage_events(day_ms(day), day_ms(day) + DAY_MS - 1) == []
