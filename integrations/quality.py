@@ -157,3 +157,55 @@ def latest_checks(organization, provider: str = Provider.CURSOR) -> dict | None:
         "warnings": len(warnings),
         "data_through": data_through(digest),
     }
+
+
+def _fact_label(key: str) -> str:
+    return key.replace("_", " ").capitalize()
+
+
+def _item_text(item) -> str:
+    if isinstance(item, dict):
+        head = item.get("day", "")
+        rest = ", ".join(f"{_fact_label(k).lower()} {v}" for k, v in item.items() if k != "day")
+        return f"{head}: {rest}" if head else rest
+    return str(item)
+
+
+def check_for_display(check: SyncCheck, *, can_see_people: bool) -> dict:
+    """A stored check as the page shows it: plain facts, per-day details, and the people named
+    (only for who may see per-person figures; the others get the counts alone)."""
+    facts, details, people = [], [], []
+    for key, value in dq.public_numbers(check.numbers, can_see_people=can_see_people).items():
+        if key.endswith(dq.PERSON_KEYS_SUFFIX):
+            if value:
+                people.append(
+                    {"label": _fact_label(key.removesuffix(dq.PERSON_KEYS_SUFFIX)), "emails": value}
+                )
+        elif isinstance(value, list):
+            details.extend(_item_text(v) for v in value)
+        elif isinstance(value, bool):
+            facts.append((_fact_label(key), "yes" if value else "no"))
+        elif value is not None:
+            facts.append((_fact_label(key), value))
+    return {
+        "key": check.key,
+        "title": check.title,
+        "status": check.status,
+        "ok": check.status == SyncCheck.Status.OK,
+        "message": check.message,
+        "facts": facts,
+        "details": details,
+        "people": people,
+    }
+
+
+def data_quality_section(
+    organization, *, can_see_people: bool, provider: str = Provider.CURSOR
+) -> dict | None:
+    """The connection page's data-quality section: the latest checked run's checks."""
+    latest = latest_checks(organization, provider)
+    if latest is None:
+        return None
+    return latest | {
+        "checks": [check_for_display(c, can_see_people=can_see_people) for c in latest["checks"]]
+    }
