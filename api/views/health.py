@@ -18,7 +18,7 @@ from ..base import COMMON_ERRORS, ORG, OrgAPIView
 NOT_CHECKED = "not_checked"
 
 
-class CheckSerializer(serializers.Serializer):
+class DataHealthCheckSerializer(serializers.Serializer):
     key = serializers.CharField(help_text="What is checked, e.g. `missing_days`, `spend_vs_events`.")
     status = serializers.ChoiceField(choices=["ok", "warning"])
     title = serializers.CharField()
@@ -29,7 +29,7 @@ class CheckSerializer(serializers.Serializer):
     )
 
 
-class ToolHealthSerializer(serializers.Serializer):
+class DataHealthToolSerializer(serializers.Serializer):
     tool = serializers.ChoiceField(choices=Provider.values)
     name = serializers.CharField()
     connected = serializers.BooleanField()
@@ -44,11 +44,11 @@ class ToolHealthSerializer(serializers.Serializer):
     window_start = serializers.DateField(allow_null=True, help_text="First UTC day that sync covered.")
     window_end = serializers.DateField(allow_null=True)
     data_through = serializers.DateField(allow_null=True, help_text="Last ended UTC day with daily usage.")
-    checks = CheckSerializer(many=True)
+    checks = DataHealthCheckSerializer(many=True)
 
 
 class DataHealthSerializer(serializers.Serializer):
-    tools = ToolHealthSerializer(many=True)
+    tools = DataHealthToolSerializer(many=True)
 
 
 def tool_health(organization, provider: str, name: str, connected: bool, *, can_see_people: bool) -> dict:

@@ -15,7 +15,7 @@ from ..base import ADMIN_ERRORS, ORG, OrgAPIView
 from ..serializers import Cents
 
 
-class CauseSerializer(serializers.Serializer):
+class ReconciliationCauseSerializer(serializers.Serializer):
     cause = serializers.ChoiceField(
         choices=["token_fees", "errored_requests", "included_usage", "events_arriving", "unknown"]
     )
@@ -25,7 +25,7 @@ class CauseSerializer(serializers.Serializer):
     text = serializers.CharField()
 
 
-class PersonSerializer(serializers.Serializer):
+class ReconciliationPersonSerializer(serializers.Serializer):
     email = serializers.EmailField()
     name = serializers.CharField(allow_blank=True)
     cursor_cents = Cents(help_text="Cursor's cycle total for the person (overallSpendCents).")
@@ -41,17 +41,17 @@ class PersonSerializer(serializers.Serializer):
     errored_events = serializers.IntegerField()
     errored_cents = Cents()
     recent_cents = Cents(help_text="Charged cents of the last provisional days.")
-    causes = CauseSerializer(many=True)
+    causes = ReconciliationCauseSerializer(many=True)
 
 
-class UnlistedSerializer(serializers.Serializer):
+class ReconciliationUnlistedSerializer(serializers.Serializer):
     email = serializers.EmailField()
     name = serializers.CharField(allow_blank=True)
     events = serializers.IntegerField()
     events_cents = Cents()
 
 
-class TotalsSerializer(serializers.Serializer):
+class ReconciliationTotalsSerializer(serializers.Serializer):
     cursor_cents = Cents()
     events_cents = Cents()
     difference_cents = Cents()
@@ -62,10 +62,10 @@ class ReconciliationSerializer(serializers.Serializer):
     cycle_start = serializers.DateField(allow_null=True, help_text="null until Cursor reports spend.")
     tolerance_pct = serializers.FloatField()
     tolerance_cents = serializers.FloatField()
-    totals = TotalsSerializer()
+    totals = ReconciliationTotalsSerializer()
     matching = serializers.IntegerField(help_text="People whose figures agree within the tolerance.")
-    people = PersonSerializer(many=True, source="rows")
-    not_in_spend = UnlistedSerializer(
+    people = ReconciliationPersonSerializer(many=True, source="rows")
+    not_in_spend = ReconciliationUnlistedSerializer(
         many=True, help_text="People with charged events this cycle whom Cursor's spend does not list."
     )
     not_in_spend_cents = Cents()
