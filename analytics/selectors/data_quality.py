@@ -116,9 +116,12 @@ def complete_days(start: date, end: date, today: date) -> tuple[date, date]:
 
 
 def missing_days(digest: dict, start: date, end: date, *, today: date, covered_from: date | None) -> Check:
-    """Ended days of the range with no daily-usage row at all, from the first day with data on."""
+    """Ended days of the range with no daily-usage row at all, from the first day with data on
+    (`covered_from`; with no daily usage ever, from the start when events exist)."""
+    if covered_from is None and any(d["events"] for d in digest.values()):
+        covered_from = start
     first, last = complete_days(max(start, covered_from) if covered_from else start, end, today)
-    checked = [d for d in _days(first, last)] if covered_from and first <= last else []
+    checked = _days(first, last) if covered_from and first <= last else []
     missing = [d.isoformat() for d in checked if not digest.get(d.isoformat(), {}).get("daily_rows")]
     numbers = {
         "checked_days": len(checked),
