@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Min
 
 from analytics.selectors import data_quality as dq
+from analytics.selectors.data_quality_tools import copilot_missing_days
 
 from .models import Provider, SyncCheck, SyncDigest, SyncRun
 
@@ -132,6 +133,25 @@ def record_cursor_checks(
         SyncCheck.objects.filter(organization_id=run.organization_id, sync_run=run).delete()
         SyncCheck.objects.bulk_create(rows)
     return rows
+
+
+def record_copilot_checks(run: SyncRun, *, today: date) -> list[SyncCheck]:
+    """The Copilot checks of a finished run (the missing days), stored like Cursor's."""
+    check = copilot_missing_days(run.organization_id, run.window_start, run.window_end, today=today)
+    row = SyncCheck(
+        organization_id=run.organization_id,
+        sync_run=run,
+        provider=Provider.COPILOT,
+        key=check.key,
+        status=check.status,
+        title=check.title,
+        message=check.message,
+        numbers=check.numbers,
+    )
+    with transaction.atomic():
+        SyncCheck.objects.filter(organization_id=run.organization_id, sync_run=run).delete()
+        row.save()
+    return [row]
 
 
 def latest_checks(organization, provider: str = Provider.CURSOR) -> dict | None:
