@@ -54,3 +54,12 @@ def test_a_day_without_a_report_is_missing(org, connection, sim_org):
     checks = sync(connection)
     assert checks["missing_days"].status == "warning"
     assert checks["missing_days"].numbers["missing_days"] == [day.isoformat()]
+
+
+def test_the_copilot_page_shows_the_check(client, owner, org, connection, sim_org):
+    sim_org.missing_days.add(TODAY - timedelta(days=6))
+    sync(connection)
+    client.force_login(owner)
+    html = client.get("/settings/integrations/copilot/").content.decode()
+    assert 'data-check="missing_days" data-status="warning"' in html
+    assert (TODAY - timedelta(days=6)).isoformat() in html
