@@ -319,7 +319,11 @@ def spend_review(request):
 
     context["copilot_idle"] = copilot_idle_for(request.organization, _today())
     context["reconciliation"] = spend_reconciliation(
-        request.organization, today=_today(), member_q=overview.get("member_q")
+        request.organization,
+        today=_today(),
+        member_q=overview.get("member_q"),
+        cycle_start_at=overview["snapshot_cycle_start"],
+        read_cycle=False,
     )
     return render(request, "analytics/spend_review.html", context)
 

@@ -42,7 +42,13 @@ def spend_reconciliation_csv(request):
     overview = selectors.spend_overview(
         request.organization, today=_today(), include_members=False, team=filters.team
     )
-    rec = spend_reconciliation(request.organization, today=_today(), member_q=overview.get("member_q"))
+    rec = spend_reconciliation(
+        request.organization,
+        today=_today(),
+        member_q=overview.get("member_q"),
+        cycle_start_at=overview["snapshot_cycle_start"],
+        read_cycle=False,
+    )
     team = f"-team-{filters.team}" if filters.team else ""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (

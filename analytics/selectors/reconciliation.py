@@ -105,12 +105,16 @@ def spend_reconciliation(
     tolerance_pct: float | None = None,
     tolerance_cents: float | None = None,
     member_q: Q | None = None,
+    cycle_start_at=None,
+    read_cycle: bool = True,
 ) -> dict:
     """The latest cycle's reconciliation: per person Cursor's total, the events' sum, the
     difference and its causes; totals; and the events of people Cursor's spend does not list.
 
     `member_q` (a Q over SpendSnapshot/UsageEvent's `member__…`, e.g. a team filter) narrows
-    the people. `cycle_start` is None when Cursor has reported no spend yet."""
+    the people. `cycle_start` is None when Cursor has reported no spend yet. A caller that
+    already read the latest cycle's start (the spend review's overview) passes it as
+    `cycle_start_at` with `read_cycle=False` and saves a query."""
     organization_id = _org_id(org)
     pct = settings.DATA_QUALITY_SPEND_TOLERANCE_PCT if tolerance_pct is None else tolerance_pct
     cents = settings.DATA_QUALITY_SPEND_TOLERANCE_CENTS if tolerance_cents is None else tolerance_cents
@@ -121,9 +125,11 @@ def spend_reconciliation(
         "difference_cents": ZERO,
         "difference_pct": None,
     }
-    latest = SpendSnapshot.objects.filter(organization_id=organization_id).aggregate(c=Max("cycle_start"))[
-        "c"
-    ]
+    latest = cycle_start_at
+    if read_cycle:
+        latest = SpendSnapshot.objects.filter(organization_id=organization_id).aggregate(
+            c=Max("cycle_start")
+        )["c"]
     out = {
         "cycle_start": None,
         "rows": [],
