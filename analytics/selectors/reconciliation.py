@@ -2,8 +2,9 @@
 of the cycle's usage events' charged cents, per person, with each difference explained where the
 cause is known.
 
-Three queries whatever the number of people (the latest cycle, its snapshots, the cycle's events
-aggregated by member in SQL), every one filtered by organization. Errored requests
+At most four queries whatever the number of people, every one filtered by organization: the
+latest cycle, its snapshots, the events' sums per member from the daily rollup, and the causes
+of the differences from the differing people's own events. Errored requests
 ("Errored, Not Charged") are left out of the events' sum, as out of every spend figure.
 
 Known causes of a difference (Cursor's total minus the events' sum):
@@ -25,7 +26,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import Count, Max, Q, Sum
 
-from ..models import SpendSnapshot, UsageEvent
+from ..models import MemberDailyRollup, SpendSnapshot, UsageEvent
 
 ZERO = Decimal(0)
 KNOWN = "known"
@@ -98,6 +99,37 @@ def _causes(row: dict, tol: Decimal, recent_days: int) -> list[dict]:
     return causes
 
 
+def _explain(off_rows: list[dict], organization_id: int, cycle_start_at, recent_days: int) -> None:
+    """Fill in the causes of the rows whose figures differ, from their own events only (one
+    query, none when everyone agrees): token fees, errored requests, included usage at 0."""
+    if off_rows:
+        errored = Q(kind=UsageEvent.ERRORED_KIND)
+        details = {
+            d["member_id"]: d
+            for d in UsageEvent.objects.filter(
+                organization_id=organization_id,
+                timestamp__gte=cycle_start_at,
+                member_id__in=[r["member_id"] for r in off_rows],
+            )
+            .values("member_id")
+            .annotate(
+                fees=Sum("cursor_token_fee", filter=~errored),
+                included_zero=Count("id", filter=~errored & Q(kind__icontains="included", charged_cents=0)),
+                errored_events=Count("id", filter=errored),
+                errored_cents=Sum("charged_cents", filter=errored),
+            )
+        }
+        for row in off_rows:
+            d = details.get(row["member_id"], {})
+            row["token_fee_cents"] = d.get("fees") or ZERO
+            row["included_zero_events"] = d.get("included_zero") or 0
+            row["errored_events"] = d.get("errored_events") or 0
+            row["errored_cents"] = d.get("errored_cents") or ZERO
+            row["causes"] = _causes(row, row["tolerance"], recent_days)
+    for row in off_rows:
+        row["explained"] = any(c["confidence"] == KNOWN for c in row["causes"])
+
+
 def spend_reconciliation(
     org,
     *,
@@ -150,41 +182,36 @@ def spend_reconciliation(
         .filter(member_q or Q())
         .values("member_id", "member__email", "member__name", "overall_spend_cents", "captured_at")
     }
-    errored = Q(kind=UsageEvent.ERRORED_KIND)
-    kept = ~errored
     recent_from = today - timedelta(days=recent_days)
-    events = {
-        e["member_id"]: e
-        for e in UsageEvent.objects.filter(organization_id=organization_id, timestamp__gte=latest)
+    cycle_day = latest.astimezone(UTC).date()  # cycles start at 00:00 UTC: whole days
+    # The events' sums come from the per-member daily rollup (errored requests already left
+    # out), a row per member-day instead of every event of the cycle.
+    sums = {
+        r["member_id"]: r
+        for r in MemberDailyRollup.objects.filter(organization_id=organization_id, day__gte=cycle_day)
         .filter(member_q or Q())
         .values("member_id", "member__email", "member__name")
         .annotate(
-            events=Count("id", filter=kept),
-            cents=Sum("charged_cents", filter=kept),
-            fees=Sum("cursor_token_fee", filter=kept),
-            included_zero=Count("id", filter=kept & Q(kind__icontains="included", charged_cents=0)),
-            errored_events=Count("id", filter=errored),
-            errored_cents=Sum("charged_cents", filter=errored),
-            recent_events=Count("id", filter=kept & Q(day__gte=recent_from)),
-            recent_cents=Sum("charged_cents", filter=kept & Q(day__gte=recent_from)),
+            events=Sum("usage_events"),
+            cents=Sum("spend_cents"),
+            recent_events=Sum("usage_events", filter=Q(day__gte=recent_from)),
+            recent_cents=Sum("spend_cents", filter=Q(day__gte=recent_from)),
         )
     }
     rows, not_in_spend = [], []
-    for member_id in snapshots.keys() | events.keys():
-        snap, ev = snapshots.get(member_id), events.get(member_id) or {}
+    for member_id in snapshots.keys() | sums.keys():
+        snap, ev = snapshots.get(member_id), sums.get(member_id) or {}
         source = snap or ev
         row = {
             "member_id": member_id,
             "email": source["member__email"],
             "name": source["member__name"] or "",
-            "events": ev.get("events", 0),
+            "events": ev.get("events") or 0,
             "events_cents": ev.get("cents") or ZERO,
-            "token_fee_cents": ev.get("fees") or ZERO,
-            "included_zero_events": ev.get("included_zero", 0),
-            "errored_events": ev.get("errored_events", 0),
-            "errored_cents": ev.get("errored_cents") or ZERO,
-            "recent_events": ev.get("recent_events", 0),
+            "recent_events": ev.get("recent_events") or 0,
             "recent_cents": ev.get("recent_cents") or ZERO,
+            **dict.fromkeys(("token_fee_cents", "errored_cents"), ZERO),
+            **dict.fromkeys(("included_zero_events", "errored_events"), 0),
         }
         if snap is None:
             if row["events_cents"]:
@@ -193,11 +220,11 @@ def spend_reconciliation(
         row["cursor_cents"] = snap["overall_spend_cents"]
         row["difference_cents"] = row["cursor_cents"] - row["events_cents"]
         row["difference_pct"] = _pct(row["difference_cents"], row["cursor_cents"])
-        tol = _tolerance(row["cursor_cents"], row["events_cents"], pct, cents)
-        row["off"] = abs(row["difference_cents"]) > tol
-        row["causes"] = _causes(row, tol, recent_days) if row["off"] else []
-        row["explained"] = any(c["confidence"] == KNOWN for c in row["causes"])
+        row["tolerance"] = _tolerance(row["cursor_cents"], row["events_cents"], pct, cents)
+        row["off"] = abs(row["difference_cents"]) > row["tolerance"]
+        row["causes"], row["explained"] = [], False
         rows.append(row)
+    _explain([r for r in rows if r["off"]], organization_id, latest, recent_days)
     rows.sort(key=lambda r: (-abs(r["difference_cents"]), r["email"]))
     not_in_spend.sort(key=lambda r: (-r["events_cents"], r["email"]))
     cursor_total = sum((r["cursor_cents"] for r in rows), ZERO)

@@ -75,3 +75,40 @@ def test_reconciliation_without_a_token_is_401(checked):
 def test_data_health_before_any_check(persona_client, org):
     body = persona_client("member").get(HEALTH).json()
     assert {t["status"] for t in body["tools"]} == {"not_checked"}
+
+
+def test_reconciliation_costs_the_same_queries_with_more_people(org, admin_user, make_token, checked):
+    from datetime import UTC, datetime
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from analytics.models import SpendSnapshot, Tool
+    from analytics.services import refresh_after_sync
+    from tests.fixtures.analytics_data import CursorMemberFactory, UsageEventFactory
+
+    from .conftest import bearer_client
+
+    client = bearer_client(make_token(admin_user, org))
+    client.get(RECONCILIATION)  # the first call writes the token's last use
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(RECONCILIATION).status_code == 200
+        return len(ctx.captured_queries)
+
+    before = count()
+    cycle = SpendSnapshot.objects.filter(organization=org).first().cycle_start
+    for i in range(15):
+        member = CursorMemberFactory(organization=org, email=f"more{i}@acme.test")
+        SpendSnapshot.objects.create(
+            organization=org, member=member, cycle_start=cycle, overall_spend_cents=Decimal(50 + i),
+            captured_at=cycle,
+        )  # fmt: skip
+        UsageEventFactory(
+            organization=org, member=member, timestamp=datetime.now(UTC), charged_cents=Decimal(10)
+        )
+    refresh_after_sync(org.pk, Tool.CURSOR, checked.window_start, checked.window_end)
+    assert count() == before
+    body = client.get(RECONCILIATION).json()
+    assert len([p for p in body["people"] if p["off"]]) == 16  # every new person differs, and Alice

@@ -62,7 +62,7 @@ def test_reconciliation_equals_the_simulators_ground_truth(org, team, synced):
     today = timezone.now().astimezone(UTC).date()
     with CaptureQueriesContext(connection) as queries:
         rec = spend_reconciliation(org, today=today)
-    assert len(queries) == 3  # whatever the number of people: aggregated in SQL
+    assert len(queries) == 4  # whatever the number of people: aggregated in SQL
     t = synced["truth"]
     rows = {r["email"]: r for r in rec["rows"]}
     assert set(rows) == set(t["cursor"])
