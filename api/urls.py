@@ -25,3 +25,15 @@ urlpatterns = [
     path(f"{org}people", teams.PeopleList.as_view(), name="people"),
     path(f"{org}chargeback", teams.Chargeback.as_view(), name="chargeback"),
 ]
+
+# Data health and reconciliation (api/views/health.py, api/views/reconciliation.py).
+from .views import health, reconciliation  # noqa: E402
+
+urlpatterns += [
+    path(f"{org}data-health", health.DataHealth.as_view(), name="data_health"),
+    path(
+        f"{org}spend/reconciliation",
+        reconciliation.SpendReconciliation.as_view(),
+        name="spend_reconciliation",
+    ),
+]

@@ -190,3 +190,47 @@ class AuditLogEntry(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} by {self.actor or 'system'}"
+
+
+class SyncCheck(models.Model):
+    """One data-quality check of one finished sync run (integrations/quality.py): a status, a
+    message in plain words and the numbers behind it. Per-person lists in `numbers` sit under
+    keys ending in "_emails"; only owners and admins are shown them."""
+
+    class Status(models.TextChoices):
+        OK = "ok", "OK"
+        WARNING = "warning", "Warning"
+
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
+    sync_run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="checks")
+    provider = models.CharField(max_length=20, choices=Provider.choices, default=Provider.CURSOR)
+    key = models.CharField(max_length=40)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    title = models.CharField(max_length=120)
+    message = models.TextField(help_text="Plain words for users; never a secret.")
+    numbers = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [models.UniqueConstraint(fields=["sync_run", "key"], name="uniq_sync_check_per_run")]
+        indexes = [models.Index(fields=["organization", "provider", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.key}: {self.status}"
+
+
+class SyncDigest(models.Model):
+    """Per-day counts and sums of what a sync run left stored for its window, kept so the next
+    run can tell which days Cursor revised since (and by how much)."""
+
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
+    sync_run = models.OneToOneField(SyncRun, on_delete=models.CASCADE, related_name="digest")
+    provider = models.CharField(max_length=20, choices=Provider.choices, default=Provider.CURSOR)
+    as_of = models.DateField(help_text="The UTC day the run ran: days before it were complete")
+    # {"2026-11-20": {"events": 812, "cents": "1234.5678", "daily_rows": 52, "requests": 812}, ...}
+    days = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "provider", "-created_at"])]

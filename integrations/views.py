@@ -16,6 +16,7 @@ from koalr.accounts.tenancy import org_required
 
 from . import selectors, services
 from .forms import ConnectCursorForm, DisconnectForm, ReplaceKeyForm
+from .quality import data_quality_section
 
 MANAGE = "can_manage_integrations"
 
@@ -46,7 +47,10 @@ def cursor_detail(request):
     page = selectors.connection_page(request.organization)
     if page is None:
         return redirect("integrations:cursor_connect")
-    return render(request, "integrations/cursor_detail.html", {"page": page})
+    quality = data_quality_section(
+        request.organization, can_see_people=request.membership.can_see_member_spend
+    )
+    return render(request, "integrations/cursor_detail.html", {"page": page, "quality": quality})
 
 
 def _posted(request):

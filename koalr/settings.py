@@ -170,6 +170,16 @@ CURSOR_API_BASE_URL = env.str("CURSOR_API_BASE_URL", default="https://api.cursor
 CURSOR_RATE_LIMITS = env.bool("CURSOR_RATE_LIMITS", default=True)
 CURSOR_BACKFILL_DAYS = env.int("CURSOR_BACKFILL_DAYS", default=30)
 CURSOR_SYNC_LOOKBACK_DAYS = env.int("CURSOR_SYNC_LOOKBACK_DAYS", default=2)
+# Data-quality checks after each sync (integrations/quality.py, analytics/selectors/data_quality.py):
+# a day's requests in daily rows may differ from its usage events by this much (the larger of the
+# two tolerances) before the check warns; a member's /teams/spend total may differ from the sum of
+# their events' charged cents by this much; an email in usage but not in the roster warns when it
+# was active in the last N days (older ones are former members, which Cursor drops from the roster).
+DATA_QUALITY_REQUESTS_TOLERANCE_PCT = env.float("DATA_QUALITY_REQUESTS_TOLERANCE_PCT", default=2.0)
+DATA_QUALITY_REQUESTS_TOLERANCE_ABS = env.int("DATA_QUALITY_REQUESTS_TOLERANCE_ABS", default=2)
+DATA_QUALITY_SPEND_TOLERANCE_PCT = env.float("DATA_QUALITY_SPEND_TOLERANCE_PCT", default=0.5)
+DATA_QUALITY_SPEND_TOLERANCE_CENTS = env.float("DATA_QUALITY_SPEND_TOLERANCE_CENTS", default=1.0)
+DATA_QUALITY_UNLISTED_RECENT_DAYS = env.int("DATA_QUALITY_UNLISTED_RECENT_DAYS", default=7)
 # Teams: a group smaller than this shows only merged into "Other" to who may not see its people.
 TEAM_MIN_GROUP_SIZE = env.int("TEAM_MIN_GROUP_SIZE", default=3)
 

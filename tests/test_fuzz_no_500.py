@@ -59,6 +59,7 @@ VIEW_QUERY_PARAMETERS = {
     "/ai-analytics/spend/": {"sort", "page"},
     "/ai-analytics/members.csv": {"range", "start", "end", "model", "sort"},
     "/ai-analytics/spend/export.csv": {"sort"},
+    "/ai-analytics/spend/reconciliation.csv": {"team"},
     "/ai-analytics/me/": {"range", "start", "end", "model"},
     "/accounts/login/": {"next"},
     "/api/v1/docs/": {"lang", "version", "script"},

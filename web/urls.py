@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import tools_views, views, views_teams
+from . import tools_views, views, views_reconciliation, views_teams
 from .directory import views as directory
 
 app_name = "analytics"
@@ -13,6 +13,11 @@ urlpatterns = [
     path("spend/", views.spend_review, name="spend"),
     path("spend/export.csv", views.spend_csv, name="spend_csv"),
     path("spend/seat-price/", views.seat_price, name="seat_price"),
+    path(
+        "spend/reconciliation.csv",
+        views_reconciliation.spend_reconciliation_csv,
+        name="spend_reconciliation_csv",
+    ),
     path("sync-status.json", views.sync_status, name="sync_status"),
     # The team lens (web/views_teams.py)
     path("teams/", views_teams.team_compare, name="team_compare"),

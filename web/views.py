@@ -23,6 +23,7 @@ from analytics import cache as analytics_cache
 from analytics import selectors
 from analytics.defaults import MEMBER_DEFAULT_SORT, PAGE_SIZE
 from analytics.selectors.own_teams import own_team_comparison
+from analytics.selectors.reconciliation import spend_reconciliation
 from analytics.selectors.teams import min_group_size
 from analytics.services import update_seat_price
 from integrations.selectors import connection_status
@@ -317,6 +318,13 @@ def spend_review(request):
     from .tools_views import copilot_idle_for  # Copilot's idle seats join the list (tools_views.py)
 
     context["copilot_idle"] = copilot_idle_for(request.organization, _today())
+    context["reconciliation"] = spend_reconciliation(
+        request.organization,
+        today=_today(),
+        member_q=overview.get("member_q"),
+        cycle_start_at=overview["snapshot_cycle_start"],
+        read_cycle=False,
+    )
     return render(request, "analytics/spend_review.html", context)
 
 

@@ -90,6 +90,10 @@ class UsageEvent(OrgOwned):
     duplicates and two genuinely identical events are both kept.
     """
 
+    # Cursor's billing kind of an errored request (docs/cursor-api.md §2.12): it is left out of
+    # every spend figure, whatever `chargedCents` it carries.
+    ERRORED_KIND = "Errored, Not Charged"
+
     member = models.ForeignKey(CursorMember, on_delete=models.CASCADE, related_name="usage_events")
     fingerprint = models.CharField(max_length=64)
     timestamp = models.DateTimeField()

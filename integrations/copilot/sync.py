@@ -35,6 +35,7 @@ from analytics.services.copilot import (
     upsert_copilot_seats,
 )
 from integrations.models import AuditLogEntry, Connection, Provider, SyncRun
+from integrations.quality import record_copilot_checks
 from integrations.runs import run_under_lock
 
 from .client import CopilotClient
@@ -162,7 +163,13 @@ class _CopilotSync:
             logger.exception("copilot sync %s: refreshing the ToolDay facts failed", run.pk)
         if failure is not None:
             return self._fail(failure, key_rejected, status_before)
-        return self._succeed()
+        run = self._succeed()
+        try:  # data-quality checks (integrations/quality.py): best effort, never the run's outcome
+            if run.status in (SyncRun.Status.SUCCEEDED, SyncRun.Status.PARTIAL):
+                record_copilot_checks(run, today=self.today)
+        except Exception:
+            logger.exception("copilot sync %s: data-quality checks failed", run.pk)
+        return run
 
     # -- streams ------------------------------------------------------------------------------
 

@@ -12,6 +12,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from integrations.key_check import IntegrationError
+from integrations.models import Provider
+from integrations.quality import data_quality_section
 from integrations.services import SyncNotAllowed
 from koalr.accounts.tenancy import org_required
 
@@ -43,7 +45,12 @@ def detail(request):
     page = selectors.connection_page(request.organization)
     if page is None:
         return redirect("integrations:copilot_connect")
-    return render(request, "integrations/copilot_detail.html", {"page": page})
+    quality = data_quality_section(
+        request.organization,
+        can_see_people=request.membership.can_see_member_spend,
+        provider=Provider.COPILOT,
+    )
+    return render(request, "integrations/copilot_detail.html", {"page": page, "quality": quality})
 
 
 @require_http_methods(["GET", "POST"])

@@ -48,6 +48,18 @@ newer events are not visible yet), `rate_limits` (None follows the simulator), `
 overrides) and `group_moves` (email -> billing group name, None for Unassigned, overriding the
 deterministic groups of `GET /teams/groups`; Enterprise only, so other plans get the denial).
 
+Data faults (what Cursor's data can get wrong; Koalr's data-quality checks look for each):
+    team.drop_day(day)                       # /teams/daily-usage-data serves no rows for that day
+    team.drop_events(day)                    # /teams/filtered-usage-events serves none of that day's events
+    team.revise_day_after(day, requests=0)   # revise_day(day) once `requests` more requests are answered
+    team.add_usage_only_member(email=None)   # active every day, served in events and daily rows,
+                                             # absent from /teams/members and /teams/spend
+    team.skew_spend(email, cents)            # /teams/spend totals disagree with the member's events
+    team.apply_data_faults({"drop_days": [...], "drop_event_days": [...], "revise_days": [{"day": ..., "after_requests": n}],
+                            "usage_only_emails": [...], "spend_skew": {email|"owner": cents},
+                            "malformed_events": k})   # from plain data (the command's flags)
+Ground truth (`members()`, `daily_rows()`, `usage_events()`, `spend_rows()`) includes every data fault.
+
 Faults (`team.faults`, thread-safe, immediate; every method takes `path=None`, exact or prefix*):
     rate_limit_storm(n, retry_after=True, reset_header=False)  # next n requests 429
     fail_on_call(n, status=500)      # the n-th request from now answers `status` (standard body)

@@ -126,7 +126,7 @@ def _rows_by_user(team, start: date, end: date, include_inactive: bool) -> list[
     """Rows grouped per user in roster order. With include_inactive, every user who was a member
     on at least one day of the range (inside the data window) gets a row for each such day."""
     first, last = max(start, team.first_day), min(end, team.last_day)
-    days = list(daterange(first, last))
+    days = [day for day in daterange(first, last) if day not in team.drop_days]
     per_day = {day: team.day_data(day).aggs for day in days}
     grouped = []
     for member in team.roster:
@@ -203,6 +203,10 @@ TEAM_DEFAULT_USER_LIMIT_DOLLARS = 200
 
 def _spend_row(team, member, total) -> dict:
     charged, on_demand, premium = total or (0, 0, 0)
+    skew = team.spend_skew_cents.get(member.email.lower())
+    if skew:  # a data fault: Cursor's total disagrees with the member's events
+        units = round(skew * 10_000)
+        charged, on_demand = charged + units, on_demand + units
     row = {
         "userId": team.public_id(member),
         "name": member.name,

@@ -286,6 +286,7 @@ class CursorSimulator:
         if route is None:
             return self._send(req, team, family, path, 404, error_body(404))
 
+        team.count_request()  # data faults armed for "after n requests" (revise_day_after)
         team.faults.hold_if_paused(path)
         decision = team.faults.take(path, time.time())
         if decision.sleep:

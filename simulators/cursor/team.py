@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 import secrets
@@ -76,6 +77,13 @@ class SimTeam:
         # Billing groups (/teams/groups): email -> group name (None: Unassigned), overriding the
         # deterministic assignment, so a test can move a person between groups.
         self.group_moves: dict[str, str | None] = {}
+        # Data faults (what Cursor's data can get wrong, for the data-quality checks): days whose
+        # daily rows are not served, cents added to a member's /teams/spend totals, revisions
+        # armed to happen after a number of requests. See `apply_data_faults`.
+        self.drop_days: set[date] = set()
+        self.drop_event_days: set[date] = set()
+        self.spend_skew_cents: dict[str, float] = {}
+        self._pending_revisions: list[list] = []  # [requests still to answer first, day]
         self.faults = Faults()
         self.request_log: list[tuple[float, str, str, int]] = []
 
@@ -266,6 +274,116 @@ class SimTeam:
             self._revisions[day] = self._revisions.get(day, 0) + 1
             self.data_version += 1
 
+    # -- data faults ------------------------------------------------------------------------------
+
+    def drop_day(self, day: date) -> None:
+        """`/teams/daily-usage-data` serves no rows at all for `day` (events and spend keep it)."""
+        with self._lock:
+            self.drop_days.add(day)
+            self.data_version += 1
+
+    def drop_events(self, day: date) -> None:
+        """`/teams/filtered-usage-events` serves no events of `day`; daily rows and spend keep them."""
+        with self._lock:
+            self.drop_event_days.add(day)
+            self.data_version += 1
+
+    def revise_day_after(self, day: date, requests: int = 0) -> None:
+        """Revise `day` (see `revise_day`) once `requests` more authenticated requests have been
+        answered: 0 means before the next one. A later fetch then returns different figures."""
+        if not self.has_data(day):
+            raise ValueError(f"{day} is outside the team's data window")
+        if requests < 0:
+            raise ValueError("requests must be >= 0")
+        with self._lock:
+            self._pending_revisions.append([requests, day])
+
+    def count_request(self) -> None:
+        """Called by the server once per authenticated request, before answering it."""
+        if not self._pending_revisions:
+            return
+        with self._lock:
+            due = [entry[1] for entry in self._pending_revisions if entry[0] <= 0]
+            self._pending_revisions = [[n - 1, d] for n, d in self._pending_revisions if n > 0]
+        for day in due:
+            self.revise_day(day)
+
+    def add_usage_only_member(self, email: str | None = None) -> str:
+        """Someone who uses Cursor every day, up to now, but is not in `/teams/members` (nor in
+        `/teams/spend`): their events and daily rows are served. Returns their email."""
+        with self._lock:
+            index = len(self.roster)
+            email = email or f"unlisted.user{index}@{self.domain}"
+            if email.lower() in self._by_email:
+                raise ValueError(f"{email} is already on the team")
+            rng = random.Random(f"usage-only:{self.seed}:{index}")
+            template = self.roster[min(1, len(self.roster) - 1)]
+            member = dataclasses.replace(
+                template,
+                index=index,
+                user_id="user_" + "".join(rng.choice(_ALNUM) for _ in range(24)),
+                numeric_id=900_000 + index,
+                name="Unlisted User",
+                email=email,
+                role="member",
+                listed=False,
+                is_removed=False,
+                join_day=self.first_day - timedelta(days=30),
+                leave_day=None,
+                idle_from=None,
+                level=max(1.0, template.level),
+                weekday_p=1.0,
+                weekend_p=1.0,
+            )
+            self.roster.append(member)
+            self._by_email[email.lower()] = member
+            self._by_id[member.user_id] = member
+            self._by_numeric[member.numeric_id] = member
+            self._days.clear()  # every cached day must now include them
+            self.data_version += 1
+        return email
+
+    def skew_spend(self, email: str, cents: float) -> None:
+        """Add `cents` to the member's `/teams/spend` totals (`spendCents` and `overallSpendCents`),
+        so Cursor's cycle total disagrees with the sum of the member's events."""
+        if self.member_by_email(email) is None:
+            raise ValueError(f"{email} is not on the team")
+        with self._lock:
+            self.spend_skew_cents[email.lower()] = self.spend_skew_cents.get(email.lower(), 0) + cents
+            self.data_version += 1
+
+    def apply_data_faults(self, spec: dict) -> None:
+        """Arm data faults from plain data (the `cursor_simulator` command's flags), e.g.
+        ``{"drop_days": ["2026-11-20"], "drop_event_days": ["2026-11-19"], "revise_days": [{"day": "2026-11-21", "after_requests": 50}],
+        "usage_only_emails": ["ghost@example.com"], "spend_skew": {"ada@x.com": 250},
+        "malformed_events": 2}``. `spend_skew` may name "owner" for the team's owner."""
+        unknown = set(spec) - {
+            "drop_days",
+            "drop_event_days",
+            "revise_days",
+            "usage_only_emails",
+            "spend_skew",
+            "malformed_events",
+        }
+        if unknown:
+            raise ValueError(f"unknown data faults: {sorted(unknown)}")
+        for day in spec.get("drop_days", ()):
+            self.drop_day(_as_date(day))
+        for day in spec.get("drop_event_days", ()):
+            self.drop_events(_as_date(day))
+        for item in spec.get("revise_days", ()):
+            item = item if isinstance(item, dict) else {"day": item}
+            self.revise_day_after(_as_date(item["day"]), int(item.get("after_requests", 0)))
+        for email in spec.get("usage_only_emails", ()):
+            self.add_usage_only_member(email or None)
+        for email, cents in (spec.get("spend_skew") or {}).items():
+            self.skew_spend(self.roster[0].email if email == "owner" else email, float(cents))
+        malformed = int(spec.get("malformed_events") or 0)
+        if malformed < 0:
+            raise ValueError("malformed_events must be >= 0")
+        if malformed:
+            self.faults.malformed_record_next(malformed, path="/teams/filtered-usage-events")
+
     # -- ground truth -----------------------------------------------------------------------------
 
     def event_transform(self, data: bytes) -> bytes:
@@ -287,7 +405,7 @@ class SimTeam:
         one = timedelta(days=1)
         while day >= first:
             data = self.day_data(day)
-            if data is not None and len(data):
+            if data is not None and len(data) and day not in self.drop_event_days:
                 lo, hi = data.bounds(start_ms, end_ms)
                 if member is not None:
                     positions = [p for p in data.positions_of(member.index) if lo <= p < hi]
@@ -330,6 +448,10 @@ class SimTeam:
         from .admin_api import spend_rows_for
 
         return spend_rows_for(self)
+
+
+def _as_date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 def segment_bytes(segment) -> bytes:

@@ -25,6 +25,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from integrations.models import Connection, SyncRun
+from integrations.quality import record_cursor_checks
 from tests.fixtures.analytics_data import seed_usage
 
 pytestmark = pytest.mark.django_db
@@ -52,6 +53,8 @@ OPERATIONS = [
     ("GET", "/api/v1/orgs/{org}/teams/compare"),
     ("GET", "/api/v1/orgs/{org}/people"),
     ("GET", "/api/v1/orgs/{org}/chargeback"),
+    ("GET", "/api/v1/orgs/{org}/data-health"),
+    ("GET", "/api/v1/orgs/{org}/spend/reconciliation"),
 ]
 
 
@@ -86,12 +89,16 @@ def fuzz_org(seeded_org, other_org, admin_user, make_token):
     connection = Connection(organization=seeded_org)
     connection.set_api_key("key_live_fuzz_0000")
     connection.save()
-    SyncRun.objects.create(
+    run = SyncRun.objects.create(
         organization=seeded_org,
         connection=connection,
         status=SyncRun.Status.SUCCEEDED,
         progress={"members": {"status": "done", "rows": 6, "done": 1, "total": 1}},
+        window_start=datetime.now(UTC).date() - timedelta(days=9),
+        window_end=datetime.now(UTC).date(),
     )
+    # The data-health payload with every check filled in (integrations/quality.py).
+    record_cursor_checks(run, skipped_events=1, skipped_other=0, today=datetime.now(UTC).date())
 
     return seeded_org, make_token(admin_user, seeded_org)
 

@@ -87,10 +87,18 @@ class Lanes:
         self.parallel = parallel
         self.unavailable: set[str] = set()
         self.skipped_records = 0
+        # Malformed records per lane (its parts): the usage-events lane has that stream alone,
+        # so the data-quality checks can tell skipped events from other skipped records.
+        self.skipped_by_lane: dict[tuple[str, ...], int] = {}
         self.notes: list[str] = []
         self._outcomes: dict[str, object] = {}
         self._lock = threading.Lock()
         self._cancelled = progress.cancelled  # one event: a failed lane or an outside cancel
+
+    @property
+    def skipped_events(self) -> int:
+        """Malformed usage events skipped (the usage-events lane's skipped records)."""
+        return sum(n for parts, n in self.skipped_by_lane.items() if "usage_events" in parts)
 
     def run(self) -> list[str]:
         """Run everything; returns the streams that ended unavailable or incomplete.
@@ -136,6 +144,7 @@ class Lanes:
             streams.close()
             with self._lock:
                 self.skipped_records += streams.skipped_records
+                self.skipped_by_lane[parts] = self.skipped_by_lane.get(parts, 0) + streams.skipped_records
                 self.notes.extend(streams.notes)
             if in_thread:
                 db_connection.close()  # each lane thread had its own database connection

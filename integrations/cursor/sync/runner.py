@@ -27,6 +27,7 @@ from analytics.services import refresh_after_sync
 from integrations.cursor.client import CursorClient
 from integrations.locks import org_sync_lock, run_claim
 from integrations.models import AuditLogEntry, Connection, SyncRun
+from integrations.quality import record_cursor_checks
 
 from . import messages, windows
 from . import progress as p
@@ -206,7 +207,23 @@ class _Sync:
         if failure is not None:
             return self._fail(failure, lanes.skipped_records)
         missing = sorted(lanes.unavailable | plan_skipped, key=p.STREAMS.index)
-        return self._succeed(incomplete, missing, lanes)
+        run = self._succeed(incomplete, missing, lanes)
+        if run.status in (SyncRun.Status.SUCCEEDED, SyncRun.Status.PARTIAL):
+            self._check_quality(lanes)
+        return run
+
+    def _check_quality(self, lanes: Lanes) -> None:
+        """Data-quality checks of what the run stored (integrations/quality.py), kept per run.
+        Best effort: a failing check is logged and never changes the run's outcome."""
+        try:
+            record_cursor_checks(
+                self.run,
+                skipped_events=lanes.skipped_events,
+                skipped_other=lanes.skipped_records - lanes.skipped_events,
+                today=windows.today(),
+            )
+        except Exception:
+            logger.exception("cursor sync %s: data-quality checks failed", self.run.pk)
 
     def _refresh_derived(self, start: date, end: date) -> None:
         """Rollups, first/last seen and ToolDay for the window, also after a failure (batches
