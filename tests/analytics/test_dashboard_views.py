@@ -269,7 +269,8 @@ def test_syncing_shows_progress(org, member_client):
 def test_connected_without_usage_explains_the_delay(org, admin_client):
     connect(org)
     html = admin_client.get("/ai-analytics/").content.decode()
-    assert "Cursor reports usage with up to 24 hours of delay" in html
+    assert "usage can take up to 24 hours to appear" in html
+    assert "Still missing after 24 hours?" in html  # what to do then (integrations/_cursor_delay.html)
     assert stat_value(html, "ai_requests") == "0"
 
 
