@@ -170,3 +170,7 @@ class MeteringRecordSerializer(serializers.Serializer):
         allow_null=True, allow_blank=True, help_text="Member email, model or billing kind; null for totals."
     )
     metrics = MeteringMetricsSerializer()
+    provisional = serializers.BooleanField(
+        help_text="The period holds a day the tool may still revise (each tool its own window: "
+        "Cursor CURSOR_SYNC_LOOKBACK_DAYS, Copilot 4, Claude Code its settle days; docs/freshness.md)."
+    )

@@ -142,3 +142,30 @@ def test_nothing_is_marked_when_the_range_ends_before_the_window(usage, member_c
     html = member_client.get(f"/ai-analytics/?start={end - timedelta(days=6)}&end={end}").content.decode()
     assert PROVISIONAL_LABEL not in json.dumps(figure(html, "fig-requests"))
     assert re.search(r"provisional", figure_text := json.dumps(figure(html, "fig-dau"))) is None, figure_text
+
+
+def test_the_metering_api_flags_each_tools_own_days(org, admin_client):
+    from analytics.models import ToolDay
+    from people.models import Person
+
+    ada = Person.objects.create(organization=org, name="Ada", primary_email="ada@acme.test")
+    for tool in (Tool.CURSOR, Tool.COPILOT):
+        for n in range(0, 8):
+            day = TODAY - timedelta(days=n)
+            ToolDay.objects.create(organization=org, tool=tool, person=ada, day=day, active=True, requests=3)
+            ToolOrgDay.objects.create(
+                organization=org, tool=tool, day=day, active_people=1, people=1, requests=3
+            )
+    params = {"start": TODAY - timedelta(days=7), "end": TODAY, "grain": "day"}
+    rows = admin_client.get(f"/api/v1/orgs/{org.slug}/usage", params).json()["results"]
+    flagged = {(r["product"], r["period"]) for r in rows if r["provisional"]}
+    settled = {(r["product"], r["period"]) for r in rows if not r["provisional"]}
+    assert {p for t, p in flagged if t == "cursor"} <= days_back(0, 1, 2)
+    assert {p for t, p in settled if t == "cursor"}.isdisjoint(days_back(0, 1, 2))
+    assert {p for t, p in flagged if t == "copilot"} <= days_back(0, 1, 2, 3, 4)
+    assert {p for t, p in settled if t == "copilot"}.isdisjoint(days_back(0, 1, 2, 3, 4))
+    assert flagged and settled
+    weeks = admin_client.get(f"/api/v1/orgs/{org.slug}/usage", {**params, "grain": "week"}).json()["results"]
+    # The week holding today is provisional; a week that ended before the window is not.
+    latest = max(r["period"] for r in weeks)
+    assert all(r["provisional"] for r in weeks if r["period"] == latest)
