@@ -54,6 +54,12 @@ class MemberNameSerializer(serializers.ModelSerializer):
         fields = ["name", "role"]
 
 
+PROVISIONAL_HELP = (
+    "True for a day Cursor may still revise: the day of the last successful sync and the "
+    "CURSOR_SYNC_LOOKBACK_DAYS (default 2) days before it, which every sync fetches again."
+)
+
+
 class DailyUsageSerializer(serializers.Serializer):
     date = serializers.DateField(source="day")
     active_users = serializers.IntegerField()
@@ -70,6 +76,7 @@ class DailyUsageSerializer(serializers.Serializer):
     spend_cents = Cents(help_text="Sum of the day's usage events' charged cents.")
     usage_events = serializers.IntegerField()
     request_cost_units = CostUnits()
+    provisional = serializers.BooleanField(help_text=PROVISIONAL_HELP)
 
 
 class ModelUsageSerializer(serializers.Serializer):
@@ -163,3 +170,7 @@ class MeteringRecordSerializer(serializers.Serializer):
         allow_null=True, allow_blank=True, help_text="Member email, model or billing kind; null for totals."
     )
     metrics = MeteringMetricsSerializer()
+    provisional = serializers.BooleanField(
+        help_text="The period holds a day the tool may still revise (each tool its own window: "
+        "Cursor CURSOR_SYNC_LOOKBACK_DAYS, Copilot 4, Claude Code its settle days; docs/freshness.md)."
+    )

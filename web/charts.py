@@ -7,12 +7,14 @@ what the selector rows passed in contain, so a page that must not show per-membe
 simply never passes any.
 """
 
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import plotly.graph_objects as go
 from django.utils.html import json_script
 from plotly.utils import PlotlyJSONEncoder
 
+from analytics.freshness import PROVISIONAL_LABEL
 from analytics.selectors.spend import cycle_start_for
 
 PALETTE = ["#4f46e5", "#0ea5e9", "#10b981", "#f59e0b", "#ef4444", "#8b5cf6", "#14b8a6", "#64748b"]
@@ -287,3 +289,134 @@ def model_spend_figure(by_model) -> dict:
         )
     )
     return _finish(fig)
+
+
+# --- Provisional days (analytics/freshness.py has the rule) --------------------------------
+
+PROVISIONAL_NOTE = " (provisional)"
+_HATCH = {
+    "shape": "/",
+    "fgcolor": "rgba(255,255,255,0.9)",
+    "fillmode": "overlay",
+    "size": 6,
+    "solidity": 0.45,
+}
+_PROVISIONAL_BAND = "rgba(148,163,184,0.14)"
+
+
+def _iso_days(xs) -> list | None:
+    """The trace's x values as dates, or None when they are not all UTC days."""
+    days = []
+    for x in xs or ():
+        if not isinstance(x, str) or len(x) != 10:
+            return None
+        try:
+            days.append(date.fromisoformat(x))
+        except ValueError:
+            return None
+    return days or None
+
+
+def _with_note(template: str | None) -> str | None:
+    if not template:
+        return template
+    if "<extra>" in template:
+        return template.replace("<extra>", "%{customdata}<extra>", 1)
+    return template + "%{customdata}"
+
+
+def mark_provisional(figure: dict, default: date | None, by_name: dict[str, date] | None = None) -> dict:
+    """Draw the provisional days of every daily trace visibly different, in place.
+
+    Bars get a hatch and a lighter fill on those days; a line gets a dotted, lighter overlay
+    from the last settled day on (its own data stay whole, so hover and exports read the same
+    values), and the chart gains a shaded band and one legend entry, "Provisional (may still
+    change)". `by_name` gives a trace its own tool's first provisional day (traces named after
+    a tool, on charts that compare tools); the others use `default`. Figures without dates on
+    the x axis (a model mix, spend per model) are left as they are."""
+    by_name = by_name or {}
+    overlays, starts, last_day = [], set(), None
+    for trace in figure.get("data", []):
+        first = by_name.get(trace.get("name"), default)
+        days = _iso_days(trace.get("x"))
+        if first is None or days is None or days[-1] < first:
+            continue
+        flags = [d >= first for d in days]
+        starts.add(first)
+        last_day = max(last_day or days[-1], days[-1])
+        trace["customdata"] = [PROVISIONAL_NOTE if f else "" for f in flags]
+        trace["hovertemplate"] = _with_note(trace.get("hovertemplate"))
+        if trace.get("type") == "bar":
+            marker = trace.setdefault("marker", {})
+            marker["pattern"] = {**_HATCH, "shape": ["/" if f else "" for f in flags]}
+            marker["opacity"] = [0.55 if f else 1 for f in flags]
+        elif trace.get("type") == "scatter":
+            overlays.append(_line_overlay(trace, flags))
+    if not starts:
+        return figure
+    figure["data"].extend(o for o in overlays if o)
+    figure["data"].append(_legend_entry())
+    layout = figure.setdefault("layout", {})
+    layout["showlegend"] = True
+    layout.setdefault("legend", {"orientation": "h", "y": -0.2, "x": 0})
+    if len(starts) == 1:  # one window for every trace: shade it
+        (first,) = starts
+        layout.setdefault("shapes", []).append(
+            {
+                "type": "rect",
+                "xref": "x",
+                "yref": "paper",
+                "x0": _half_day_before(first),
+                "x1": _half_day_before(last_day + timedelta(days=1)),
+                "y0": 0,
+                "y1": 1,
+                "fillcolor": _PROVISIONAL_BAND,
+                "line": {"width": 0},
+                "layer": "below",
+            }
+        )
+    return figure
+
+
+def _half_day_before(day: date) -> str:
+    """The middle of the day before `day`: a date axis centres each day's bar on midnight."""
+    return (datetime.combine(day, time()) - timedelta(hours=12)).isoformat(sep=" ")
+
+
+def _line_overlay(trace: dict, flags: list[bool]) -> dict | None:
+    """A dotted white line over the provisional stretch of `trace` (from its last settled
+    point), so the line shows dashed and lighter there; hover stays on the trace itself."""
+    start = max(0, flags.index(True) - 1)
+    xs, ys = trace["x"][start:], list(trace.get("y") or [])[start:]
+    if len(xs) < 2 or "lines" not in (trace.get("mode") or "lines"):
+        return None
+    width = (trace.get("line") or {}).get("width", 2)
+    overlay = {
+        "type": "scatter",
+        "x": xs,
+        "y": ys,
+        "mode": "lines",
+        "name": PROVISIONAL_LABEL,
+        "legendgroup": "provisional",
+        "showlegend": False,
+        "hoverinfo": "skip",
+        "connectgaps": trace.get("connectgaps", False),
+        "line": {"width": width + 1, "color": "rgba(255,255,255,0.85)", "dash": "dot"},
+    }
+    if trace.get("yaxis"):
+        overlay["yaxis"] = trace["yaxis"]
+    return overlay
+
+
+def _legend_entry() -> dict:
+    """The legend's one "Provisional (may still change)" entry (a hatched swatch, no data)."""
+    return {
+        "type": "bar",
+        "x": [None],
+        "y": [None],
+        "name": PROVISIONAL_LABEL,
+        "legendgroup": "provisional",
+        "showlegend": True,
+        "hoverinfo": "skip",
+        "marker": {"color": "rgba(100,116,139,0.55)", "pattern": {**_HATCH, "shape": "/"}},
+    }

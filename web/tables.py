@@ -46,6 +46,23 @@ SPEND_COLUMNS = [
 ]
 SPEND_DEFAULT_SORT = "-overall_spend_cents"
 
+# The dashboard's daily series (its charts' rows) as a CSV: one row per UTC day, with whether a
+# later sync may still revise it (analytics/freshness.py).
+DAILY_COLUMNS = [
+    ("day", "Date", "date"),
+    ("active_users", "Active users", "int"),
+    ("agent_requests", "Agent", "int"),
+    ("chat_requests", "Chat", "int"),
+    ("composer_requests", "Composer", "int"),
+    ("cmdk_usages", "Cmd-K", "int"),
+    ("tabs_accepted", "Tab accepts", "int"),
+    ("total_lines_added", "Lines added", "int"),
+    ("accepted_lines_added", "Accepted AI lines", "int"),
+    ("usage_events", "Billed requests", "int"),
+    ("spend_cents", "Spend ($)", "cents"),
+    ("provisional", "provisional", "bool"),
+]
+
 
 def clean_sort(requested: str | None, columns, default: str, unsortable=frozenset()) -> str:
     """A sort key among the table's columns ("-key" for descending), else the default."""

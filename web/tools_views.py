@@ -21,6 +21,7 @@ from koalr.accounts.tenancy import org_required
 
 from .exports import csv_response
 from .forms import SeatPriceForm, parse_range
+from .freshness import chart_provisional, page_freshness
 from .pages import render_charts, tools
 
 SPEND_CAPABILITY = "can_see_member_spend"
@@ -48,12 +49,14 @@ def _context(request, form=None) -> dict:
     per_person = request.membership.can_see_member_spend
     prices = seat_prices(org)
     data = tools.load(org, filters.start, filters.end, _today(), prices=prices, per_person=per_person)
+    freshness = page_freshness(request)
     return {
         "data": data,
         "filters": filters,
         "filter_query": filters.query(),
         "presets": ["7", "30", "90"],
-        "figures": render_charts(tools.CHARTS, data),
+        "figures": render_charts(tools.CHARTS, data, chart_provisional(freshness, tool=None)),
+        "freshness": freshness,
         "overlap_columns": tools.OVERLAP_COLUMNS,
         "copilot_price_form": form
         or SeatPriceForm(initial={"seat_price": f"{prices[Tool.COPILOT].cents / 100:.2f}"}),
@@ -102,6 +105,9 @@ def compare_dashboard(request):
     filters = parse_range(request.GET, _today())
     choice = tool_switch.parse_tool(request.GET.get("tool"))
     data = tool_switch.load(org, filters.start, filters.end, choice)
+    freshness = page_freshness(request)
+    # One tool: its own window; All tools: each trace its tool's window, by trace name.
+    provisional = chart_provisional(freshness, tool=None if choice == "all" else choice)
     return render(
         request,
         "analytics/dashboard_tools.html",
@@ -111,7 +117,8 @@ def compare_dashboard(request):
             "tool": choice,
             "tool_choices": tool_switch.CHOICES,
             "presets": ["7", "30", "90"],
-            "figures": render_charts(tool_switch.CHARTS, data),
+            "figures": render_charts(tool_switch.CHARTS, data, provisional),
+            "freshness": freshness,
             "is_admin": request.membership.can_see_member_spend,
             "view": "team",
             "nav_section": "analytics",

@@ -8,6 +8,7 @@ app_name = "analytics"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("members.csv", views.members_csv, name="members_csv"),
+    path("daily.csv", views.daily_csv, name="daily_csv"),
     path("members/<int:member_id>/", views.member_detail, name="member"),
     path("me/", views.my_usage, name="me"),
     path("spend/", views.spend_review, name="spend"),

@@ -33,6 +33,7 @@ from people.access import led_team_ids, person_access
 from . import tables
 from .exports import csv_response
 from .forms import SeatPriceForm, parse_range
+from .freshness import chart_provisional, page_freshness
 from .pages import render_cards, render_charts, spend, usage
 
 SPEND_CAPABILITY = "can_see_member_spend"
@@ -48,6 +49,7 @@ def _usage_context(request, *, member=None, filters=None) -> dict:
     org = request.organization
     filters = filters or parse_range(request.GET, _today())
     data = usage.load(org, filters, request.GET.get("model", ""), member=member)
+    freshness = page_freshness(request)
     return {
         "filters": filters,
         "filter_query": filters.query(),
@@ -55,7 +57,8 @@ def _usage_context(request, *, member=None, filters=None) -> dict:
         "models": data.models,
         "headline": data.head,
         "stats": render_cards(usage.CARDS, data.head, data),
-        "figures": render_charts(usage.CHARTS, data),
+        "figures": render_charts(usage.CHARTS, data, chart_provisional(freshness)),
+        "freshness": freshness,
         "has_data": usage.has_data(data),
         "last_day_empty": usage.last_day_empty(data),
         "sync": connection_status(org),
@@ -226,6 +229,26 @@ def member_detail(request, member_id):
 
 @require_GET
 @org_required
+def daily_csv(request):
+    """The dashboard's daily rows for the range (and model filter) as CSV: organization-wide
+    figures every member sees on the dashboard's charts, each day flagged `provisional`."""
+    from analytics.freshness import flag_rows
+
+    org = request.organization
+    filters = parse_range(request.GET, _today())
+    model = (request.GET.get("model") or "").strip()[:200]
+    known = {
+        m["model"]
+        for m in selectors.models_from_daily(selectors.model_daily_usage(org, filters.start, filters.end))
+    }
+    rows = selectors.daily_series(org, filters.start, filters.end, model=model if model in known else None)
+    flag_rows(rows, page_freshness(request).provisional_from("cursor"))
+    filename = f"ai-usage-daily-{filters.start}-to-{filters.end}.csv"
+    return csv_response(filename, tables.DAILY_COLUMNS, rows)
+
+
+@require_GET
+@org_required
 def members_csv(request):
     filters, access = _people_access(request)
     if not access.sees_individuals:
@@ -281,9 +304,11 @@ def _spend_context(request, overview, form=None, filters=None, team_name="") -> 
     page = tables.prefetched_page(tables.with_cells(rows, tables.SPEND_COLUMNS), total, number)
     from analytics.selectors.team_lens import team_choices
 
+    freshness = page_freshness(request)
     return {
         "overview": overview,
-        "figures": render_charts(spend.CHARTS, spend.load(overview)),
+        "figures": render_charts(spend.CHARTS, spend.load(overview), chart_provisional(freshness)),
+        "freshness": freshness,
         "filter_query": filters.query() if filters else {},
         "filters": filters,
         "team_choices": team_choices(request.organization),

@@ -34,6 +34,7 @@ from people.models import Team
 
 from .exports import _neutralise
 from .forms import apply_team, parse_range
+from .freshness import chart_provisional, page_freshness
 from .pages import render_cards, render_charts
 from .pages import teams as page
 
@@ -62,6 +63,7 @@ def team_compare(request):
             "filter_query": filters.query(),
             "presets": ["7", "30", "90"],
             "rows": page.table_rows(rows),
+            "freshness": page_freshness(request),
             "headers": page.headers(sort),
             "sort": sort,
             "tier_rule": TIER_RULE,
@@ -142,7 +144,10 @@ def team_dashboard(request):
         "team_name": name,
         "headline": data.head,
         "stats": render_cards(page.TEAM_CARDS, data.head, data),
-        "figures": render_charts(page.TEAM_CHARTS, data),
+        "figures": render_charts(
+            page.TEAM_CHARTS, data, chart_provisional(page_freshness(request), tool=None)
+        ),
+        "freshness": page_freshness(request),
         "has_data": any(r["active_users"] or r["spend_cents"] or r["requests"] for r in data.series),
         "last_day_empty": False,
         "sync": connection_status(org),
@@ -201,6 +206,7 @@ def chargeback_page(request):
     today = _today()
     context["cycles"] = chargeback_service.available_cycles(request.organization, today=today)
     context["months"] = [_months_back(today, i) for i in range(12)]
+    context["freshness"] = page_freshness(request)
     return render(request, "teams/chargeback.html", context, status=status)
 
 

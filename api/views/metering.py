@@ -1,9 +1,13 @@
 """The unified usage-metering view: every connected AI tool's usage in one shape."""
 
+from datetime import timedelta
+
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions
 
 from analytics.selectors.metering import usage_metering
+from integrations.freshness import tool_freshness
 from people.access import person_access
 from people.models import Person
 
@@ -65,4 +69,21 @@ class UsageMetering(ListEndpoint):
                 )
             )
             records = [r for r in records if r["key"] in visible]
-        return records
+        return flag_periods(records, p["grain"], tool_freshness(self.organization, now=timezone.now()))
+
+
+def _period_end(start, grain: str):
+    if grain == "week":
+        return start + timedelta(days=6)
+    if grain == "month":
+        return (start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    return start
+
+
+def flag_periods(records, grain: str, freshness):
+    """`provisional` on each record: its period holds a day its tool may still revise
+    (analytics/freshness.py, each tool its own window)."""
+    for record in records:
+        first = freshness.provisional_from(record["product"])
+        record["provisional"] = _period_end(record["period"], grain) >= first
+    return records

@@ -1,10 +1,14 @@
 """Usage and spend endpoints: the dashboard's own selectors, so the figures match its pages."""
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions
 from rest_framework.response import Response
 
 from analytics import selectors
+from analytics.freshness import flag_rows
+from analytics.models import Tool
+from integrations.freshness import tool_freshness
 from people.access import person_access
 
 from .. import params
@@ -53,7 +57,9 @@ class DailyUsage(DateRangeList):
 
     def select(self, start, end):
         teams.refuse_team(self.request, "/usage/daily")
-        return selectors.daily_series(self.organization, start, end)
+        rows = selectors.daily_series(self.organization, start, end)
+        first = tool_freshness(self.organization, now=timezone.now()).provisional_from(Tool.CURSOR)
+        return flag_rows(rows, first)
 
 
 @range_schema(

@@ -155,6 +155,7 @@ def test_my_usage_with_teams_costs_a_bounded_number_of_queries(
     c = as_dev(member_user, "dev1")
     c.get("/ai-analytics/sync-status.json")  # stores the session's active org
     # 20 for the page and its team comparison, plus the "AI tools used" table (1) and the nav's
-    # "leads a team?" flag (1), both added when the tool and alerts work merged.
-    with django_assert_max_num_queries(22):
+    # "leads a team?" flag (1), both added when the tool and alerts work merged, and the
+    # freshness line next to the range (1: every tool's connection and newest day).
+    with django_assert_max_num_queries(23):
         assert c.get(URL, {**RANGE, "model": "gpt-5"}).status_code == 200

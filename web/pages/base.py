@@ -42,19 +42,27 @@ def _text(value, data) -> str:
     return value(data) if callable(value) else value
 
 
-def render_charts(declared, data) -> list[dict]:
-    """The charts to show, each with its figure serialized for the page."""
+def render_charts(declared, data, provisional=None) -> list[dict]:
+    """The charts to show, each with its figure serialized for the page. `provisional`
+    (web.freshness.ChartProvisional) marks the days a later sync may still revise."""
     return [
         {
             "id": chart.id,
             "title": _text(chart.title, data),
             "help": _text(chart.help, data),
-            "script": charts.to_script(chart.figure(data), chart.id),
+            "script": charts.to_script(_figure(chart, data, provisional), chart.id),
             "metric": chart.metric,
         }
         for chart in declared
         if chart.show(data)
     ]
+
+
+def _figure(chart, data, provisional) -> dict:
+    figure = chart.figure(data)
+    if provisional is not None:
+        charts.mark_provisional(figure, provisional.default, provisional.by_name)
+    return figure
 
 
 def render_cards(declared, head: dict, data) -> list[dict]:

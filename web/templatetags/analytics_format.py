@@ -83,6 +83,8 @@ def cell_text(row, column, *, for_csv=False) -> str:
         return value.isoformat()
     if kind == "int":
         return str(value or 0) if for_csv else f"{value or 0:,}"
+    if kind == "bool":
+        return ("true" if value else "false") if for_csv else ("yes" if value else "no")
     return "" if value is None else str(value)
 
 
