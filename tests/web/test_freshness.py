@@ -218,3 +218,23 @@ def test_provisional_from_each_tools_window():
         assert rules.provisional_days("cursor", TODAY - timedelta(days=30), TODAY, TODAY) == [
             TODAY - timedelta(days=n) for n in range(5, -1, -1)
         ]
+
+
+@pytest.mark.parametrize(
+    ("provider", "url", "verb"),
+    [
+        (Provider.CURSOR, "/settings/integrations/cursor/", "Syncing"),
+        (Provider.COPILOT, "/settings/integrations/copilot/", "Checking"),
+        (Provider.CLAUDE_CODE, "/settings/integrations/claude-code/", "Checking"),
+    ],
+)
+def test_connection_pages_claim_hourly_syncs_only_when_a_beat_runs(
+    org, clock, owner_client, provider, url, verb
+):
+    connect(org, provider, synced_minutes_ago=14)
+    with override_settings(REDIS_URL="", CELERY_TASK_ALWAYS_EAGER=True):
+        embedded = owner_client.get(url).content.decode()
+    with SCHEDULED:
+        scheduled = owner_client.get(url).content.decode()
+    assert "every hour" not in embedded and "No scheduled sync in this mode" in embedded
+    assert f"{verb} every hour; the last sync succeeded." in scheduled
