@@ -482,7 +482,9 @@ def main() -> int:
     parser.add_argument(
         "--requests", type=int, default=20, help="timed requests per page and mode (default 20)"
     )
-    parser.add_argument("--only", default="", help="only the pages whose label contains this text")
+    parser.add_argument(
+        "--only", default="", help="only the pages whose label contains this text (several: a|b)"
+    )
     parser.add_argument("--no-explain", action="store_true", help="skip the query plans")
     parser.add_argument("--plan-lines", type=int, default=40, help="lines of each plan printed (default 40)")
     parser.add_argument("--json", default="", help="also write the figures to this JSON file")
@@ -544,7 +546,7 @@ def main() -> int:
     print("\n" + header)
     results, plans, failed = [], [], False
     for url_template, label in PAGES:
-        if args.only and args.only not in label:
+        if args.only and not any(part in label for part in args.only.split("|")):
             continue
         url = url_template.format(**values)
         cold = measure(client, url, args.requests, cold=True)

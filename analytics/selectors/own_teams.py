@@ -18,8 +18,9 @@ from django.db.models import Count, Q, Sum
 
 from people.models import TeamMembership
 
-from ..models import Tool, ToolDay, ToolTeamDay
-from .teams import _T, _VALID, _fetch, min_group_size
+from ..models import Tool, ToolDay, ToolTeamDay, ToolTeamPersonMonth
+from .activity_months import Windows
+from .teams import _T, _fetch, min_group_size
 
 METRICS = ("requests", "accepted_lines", "spend_cents", "active_days")
 
@@ -61,18 +62,19 @@ def own_team_comparison(
         return {"own": own, "teams": []}
 
     ids = ", ".join(str(int(i)) for i in teams)
-    params = {"org": org.pk, "tool": tool, "start": start, "end": end}
-    # Distinct active people in the range and seats on its last day, per team, in one statement.
+    w = Windows()
+    test, months = w.test(start, end), w.month_range()
+    params = {"org": org.pk, "tool": str(tool), "end": end, **w.params}
+    # Distinct active people in the range (the days they were active while in the team, from
+    # the per-month bitmasks) and seats on its last day, per team, in one statement.
     active, seats = {}, {}
     for kind, team_id, count in _fetch(
         f"""
-        SELECT 'active', c.ancestor_id, COUNT(DISTINCT f.person_id)
-        FROM {_T["fact"]} f
-        JOIN {_T["membership"]} m ON {_VALID}
-        JOIN {_T["closure"]} c ON c.descendant_id = m.team_id AND c.organization_id = %(org)s
-        WHERE f.organization_id = %(org)s AND f.tool = %(tool)s AND f.active
-          AND f.day BETWEEN %(start)s AND %(end)s AND c.ancestor_id IN ({ids})
-        GROUP BY c.ancestor_id
+        SELECT 'active', t.team_id, COUNT(DISTINCT t.person_id)
+        FROM {ToolTeamPersonMonth._meta.db_table} t
+        WHERE t.organization_id = %(org)s AND t.tool = %(tool)s AND {months} AND {test}
+          AND t.team_id IN ({ids})
+        GROUP BY t.team_id
         UNION ALL
         SELECT 'seats', c.ancestor_id, COUNT(DISTINCT m.person_id)
         FROM {_T["membership"]} m
