@@ -156,8 +156,10 @@ def frozen_clock():
 def test_every_page_costs_the_same_queries_with_three_times_the_data(
     org, other_org, teams, admin_user, admin_client, frozen_clock
 ):
-    CursorMemberFactory(organization=org, email=admin_user.email, first_seen=TODAY - timedelta(days=9))
+    mine = CursorMemberFactory(organization=org, email=admin_user.email, first_seen=TODAY - timedelta(days=9))
     roster = add_usage(org, teams, prefix="a", members=4, days=10)
+    mine.refresh_from_db()  # linked to a person by the refresh: My usage compares with their teams
+    add_membership(Person.objects.get(pk=mine.person_id), teams[0], start=TODAY - timedelta(days=200))
     add_usage(other_org, [create_team(other_org.pk, name="Elsewhere")], prefix="z", members=3, days=10)
     admin_client.get("/ai-analytics/sync-status.json")  # the session's first request stores its org
     urls = [url.format(member=roster[1].pk) for url in PAGES]
