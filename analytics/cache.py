@@ -63,13 +63,15 @@ def cached(org, version: str, name: str, parts, compute):
 # they share one key.
 
 
-def headline(org, version: str, start, end, *, member=None, model=None) -> dict:
+def headline(org, version: str, start, end, *, member=None, model=None, model_daily=None) -> dict:
+    """`model_daily`: per (day, model) rows the caller already read (see selectors.headline);
+    the figures are the same with or without them, so they are not part of the key."""
     return cached(
         org,
         version,
         "headline",
         (start, end, getattr(member, "pk", None), model),
-        lambda: selectors.headline(org, start, end, member=member, model=model),
+        lambda: selectors.headline(org, start, end, member=member, model=model, model_daily=model_daily),
     )
 
 

@@ -31,10 +31,16 @@ def _today():
     return timezone.now().astimezone(UTC).date()
 
 
-def seat_prices(org) -> dict[str, SeatPrice]:
+_LOOK_UP = object()
+
+
+def seat_prices(org, connection=_LOOK_UP) -> dict[str, SeatPrice]:
     """Each tool's monthly seat price: Cursor's is the organization's (spend review); Copilot's
-    the one an admin set here, else GitHub's list price for the plan, marked as an estimate."""
-    cents, estimate = copilot.seat_price(copilot.copilot_connection(org))
+    the one an admin set here, else GitHub's list price for the plan, marked as an estimate.
+    `connection`: the Copilot connection (or None) when the caller has it already."""
+    if connection is _LOOK_UP:
+        connection = copilot.copilot_connection(org)
+    cents, estimate = copilot.seat_price(connection)
     return {
         Tool.CURSOR: SeatPrice(org.seat_price_cents, False),
         Tool.COPILOT: SeatPrice(cents, estimate, "GitHub's list price, an estimate" if estimate else ""),
@@ -47,7 +53,8 @@ def _context(request, form=None) -> dict:
     org = request.organization
     filters = parse_range(request.GET, _today())
     per_person = request.membership.can_see_member_spend
-    prices = seat_prices(org)
+    connection = copilot.copilot_connection(org)
+    prices = seat_prices(org, connection)
     data = tools.load(org, filters.start, filters.end, _today(), prices=prices, per_person=per_person)
     freshness = page_freshness(request)
     return {
@@ -60,7 +67,7 @@ def _context(request, form=None) -> dict:
         "overlap_columns": tools.OVERLAP_COLUMNS,
         "copilot_price_form": form
         or SeatPriceForm(initial={"seat_price": f"{prices[Tool.COPILOT].cents / 100:.2f}"}),
-        "copilot_connected": copilot.copilot_connection(org) is not None,
+        "copilot_connected": connection is not None,
         "is_admin": per_person,
         "view": "tools",
         "nav_section": "analytics",
@@ -130,6 +137,7 @@ def copilot_idle_for(org, today):
     """Copilot's idle seats for the spend review, or None when Copilot is not connected."""
     from analytics.selectors.tools import copilot_idle_seats
 
-    if copilot.copilot_connection(org) is None:
+    connection = copilot.copilot_connection(org)
+    if connection is None:
         return None
-    return copilot_idle_seats(org, today, price=seat_prices(org)[Tool.COPILOT])
+    return copilot_idle_seats(org, today, price=seat_prices(org, connection)[Tool.COPILOT])

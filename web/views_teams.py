@@ -17,11 +17,10 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
-from analytics import cache as analytics_cache
 from analytics.selectors.team_lens import (
     cached_team_comparison,
+    dashboard_team_version,
     team_choices,
-    team_data_version,
     team_person_ids,
     team_seats,
 )
@@ -132,7 +131,7 @@ def team_dashboard(request):
         return None, filters
     if request.GET.get("model"):
         filters.messages.append("The model filter does not apply to a team; showing all models.")
-    version = analytics_cache.data_version(org) + "|" + team_data_version(org)
+    version = dashboard_team_version(org)  # data_version(org) + "|" + team_data_version(org)
     data = page.load_team(org, filters, name, version=version)
     people = team_people(request, filters, access)
     context = {

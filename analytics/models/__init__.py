@@ -1,5 +1,6 @@
 """The store: each tool's synced tables, their rollups, and the tool-neutral `ToolDay` facts."""
 
+from .activity import ToolPersonMonth, ToolTeamPersonMonth
 from .base import CENTS, OrgOwned
 from .chargeback import ChargebackLine
 from .claude_code import (
@@ -28,5 +29,6 @@ __all__ = [
     "CopilotBillingLine", "CopilotOrgDay", "CopilotReportDay", "CopilotSeat", "CopilotUserDay",
     "CopilotUserDayBreakdown", "CursorMember", "DailyUsage", "MemberDailyRollup",
     "ModelDailyRollup", "OrgDailyRollup", "OrgOwned", "RollupCounters", "SpendSnapshot",
-    "TeamAnalytics", "Tool", "ToolDay", "ToolOrgDay", "ToolTeamDay", "UsageEvent",
+    "TeamAnalytics", "Tool", "ToolDay", "ToolOrgDay", "ToolPersonMonth", "ToolTeamDay",
+    "ToolTeamPersonMonth", "UsageEvent",
 ]  # fmt: skip

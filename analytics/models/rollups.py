@@ -48,13 +48,42 @@ class OrgDailyRollup(RollupCounters):
         constraints = [models.UniqueConstraint(fields=["organization", "day"], name="uniq_org_daily_rollup")]
 
 
+# The member table's counters, also kept as running totals per member (see MemberDailyRollup).
+RUNNING_COUNTERS = (
+    "agent_requests", "chat_requests", "composer_requests", "cmdk_usages", "tabs_shown",
+    "tabs_accepted", "accepts", "rejects", "total_lines_added", "accepted_lines_added",
+    "usage_events", "spend_cents",
+)  # fmt: skip
+
+
 class MemberDailyRollup(RollupCounters):
-    """Per organization per member per day."""
+    """Per organization per member per day.
+
+    The `running_*` columns are the member's totals over every day up to and including this
+    one (and `last_active_day` the latest active day so far), so a range's sums are two rows
+    per member: the running totals at the member's latest row on or before the range's end,
+    minus those at their latest row before its start (the member table reads them by index,
+    whatever the range's length). Kept up to date by `refresh_rollups`.
+    """
 
     member = models.ForeignKey(CursorMember, on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
     is_active = models.BooleanField(default=False)
     top_model = models.CharField(max_length=100, blank=True)
+    running_active_days = models.IntegerField(default=0, db_default=0)
+    last_active_day = models.DateField(null=True)
+    running_agent_requests = models.BigIntegerField(default=0, db_default=0)
+    running_chat_requests = models.BigIntegerField(default=0, db_default=0)
+    running_composer_requests = models.BigIntegerField(default=0, db_default=0)
+    running_cmdk_usages = models.BigIntegerField(default=0, db_default=0)
+    running_tabs_shown = models.BigIntegerField(default=0, db_default=0)
+    running_tabs_accepted = models.BigIntegerField(default=0, db_default=0)
+    running_accepts = models.BigIntegerField(default=0, db_default=0)
+    running_rejects = models.BigIntegerField(default=0, db_default=0)
+    running_total_lines_added = models.BigIntegerField(default=0, db_default=0)
+    running_accepted_lines_added = models.BigIntegerField(default=0, db_default=0)
+    running_usage_events = models.BigIntegerField(default=0, db_default=0)
+    running_spend_cents = models.DecimalField(max_digits=20, decimal_places=6, default=0, db_default=0)
 
     class Meta:
         constraints = [

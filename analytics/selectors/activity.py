@@ -6,9 +6,11 @@ tool identities were active. Every query filters by organization (and the tool a
 
 from datetime import date
 
-from django.db.models import Count, Max, Q, Sum
+from django.db import connection
+from django.db.models import Q, Sum
 
-from ..models import ToolDay, ToolOrgDay
+from ..models import ToolOrgDay, ToolPersonMonth
+from .activity_months import Windows
 
 
 def active_people_per_day(org, start: date, end: date, *, tool: str) -> dict[date, int]:
@@ -27,24 +29,36 @@ def active_person_days(org, start: date, end: date, prev_start: date, *, tool: s
 
 
 def distinct_active(org, windows: dict[str, tuple[date, date]], *, tool: str) -> dict[str, int]:
-    """Distinct active people in each named window (first day, last day), in one query.
+    """Distinct active people in each named window (first day, last day), in one query over
+    the per-month activity bitmasks (`ToolPersonMonth`): one row per person and month of the
+    windows, whatever their length in days."""
+    w = Windows()
+    counts = ", ".join(
+        f"COUNT(DISTINCT CASE WHEN {w.test(a, b)} THEN t.person_id END)" for a, b in windows.values()
+    )
+    sql = f"""
+        SELECT {counts} FROM {ToolPersonMonth._meta.db_table} t
+        WHERE t.organization_id = %(org)s AND t.tool = %(tool)s AND {w.month_range()}
+    """  # nosec B608  # identifiers from model metadata; every value is a bound parameter
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"org": org.pk, "tool": str(tool), **w.params})
+        row = cursor.fetchone()
+    return {name: int(value or 0) for name, value in zip(windows, row, strict=True)}
 
-    A person is active in [a, b] when their last active day on or before b is on or after a;
-    grouping each person's last active day before each distinct window end answers every
-    window in one pass.
-    """
-    ends = sorted({b for _, b in windows.values()})
-    low = min(a for a, _ in windows.values())
-    last_before = {b: f"last_{i}" for i, b in enumerate(ends)}
-    per_person = (
-        ToolDay.objects.filter(organization=org, tool=tool, active=True, day__range=(low, ends[-1]))
-        .values("person_id")
-        .annotate(**{name: Max("day", filter=Q(day__lte=b)) for b, name in last_before.items()})
-        .order_by()
-    )
-    return per_person.aggregate(
-        **{
-            name: Count("person_id", filter=Q(**{f"{last_before[b]}__gte": a}))
-            for name, (a, b) in windows.items()
-        }
-    )
+
+def distinct_active_by_tool(org, start: date, end: date, tools) -> dict[str, int]:
+    """Distinct active people in start..end for each of `tools`, in one query (a tool without
+    anyone active is absent)."""
+    w = Windows()
+    test = w.test(start, end)
+    tool_list = [str(t) for t in tools]
+    marks = ", ".join(f"%(tool{i})s" for i in range(len(tool_list))) or "NULL"
+    sql = f"""
+        SELECT t.tool, COUNT(DISTINCT t.person_id) FROM {ToolPersonMonth._meta.db_table} t
+        WHERE t.organization_id = %(org)s AND t.tool IN ({marks}) AND {w.month_range()} AND {test}
+        GROUP BY t.tool
+    """  # nosec B608  # identifiers from model metadata; every value is a bound parameter
+    params = {"org": org.pk, **{f"tool{i}": t for i, t in enumerate(tool_list)}, **w.params}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return dict(cursor.fetchall())

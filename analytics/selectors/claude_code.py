@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Sum
+from django.db.models import Count, Q, Sum, Value
+from django.db.models.functions import Substr
 
 from ..models import ClaudeCodeActorDay, ClaudeCodeModelDay, ClaudeCodeUser
 
@@ -38,50 +39,65 @@ def model_mix(org, start: date, end: date) -> list[dict]:
 
 def own_figures(org, start: date, end: date) -> dict | None:
     """What only Claude Code reports, for start..end, people and API keys alike; None without
-    rows. `api_key_cents` is the part of the cost spent by API keys (automation)."""
+    rows. `api_key_cents` is the part of the cost spent by API keys (automation). Three
+    queries: the activity sums, the cost sums, the API keys' names."""
     acts = ClaudeCodeActorDay.objects.filter(organization=org, day__range=(start, end))
-    sums = acts.aggregate(
-        sessions=Sum("sessions"), commits=Sum("commits"), pull_requests=Sum("pull_requests"),
-        accepted=Sum("actions_accepted"), rejected=Sum("actions_rejected"),
-        lines_added=Sum("lines_added"), lines_removed=Sum("lines_removed"),
-    )  # fmt: skip
+    # Aggregate names that are not column names, so one aggregate never reads another.
+    columns = {
+        "sessions": "sessions", "commits": "commits", "pull_requests": "pull_requests",
+        "accepted": "actions_accepted", "rejected": "actions_rejected",
+        "lines_added": "lines_added", "lines_removed": "lines_removed",
+    }  # fmt: skip
+    raw = acts.aggregate(
+        **{f"sum_{k}": Sum(c) for k, c in columns.items()},
+        remote=Sum("sessions", filter=Q(is_remote=True)),
+    )
+    remote_sessions = raw.pop("remote") or 0
+    sums = {k: raw[f"sum_{k}"] for k in columns}
     costs = ClaudeCodeModelDay.objects.filter(organization=org, day__range=(start, end))
-    if sums["commits"] is None and not costs.exists():
+    cost_sums = costs.aggregate(rows=Count("id"), api=Sum("cost_cents", filter=Q(actor_type="api_actor")))
+    if sums["commits"] is None and not cost_sums["rows"]:
         return None
+    # The API keys' names from both tables in one query: activity rows name the key, cost rows
+    # carry it as "api:<name>".
+    names = (
+        acts.filter(actor_type="api_actor").annotate(kind=Value("name")).values_list("kind", "api_key_name")
+    )
+    keys = costs.filter(actor_type="api_actor").annotate(kind=Value("key")).values_list("kind", "actor_key")
     api_keys = sorted(
-        set(acts.filter(actor_type="api_actor").values_list("api_key_name", flat=True))
-        | {
-            k.removeprefix("api:")
-            for k in costs.filter(actor_type="api_actor").values_list("actor_key", flat=True).distinct()
+        {
+            value.removeprefix("api:") if kind == "key" else value
+            for kind, value in names.order_by().union(keys.order_by())
         }
     )
     return {
         **{k: v or 0 for k, v in sums.items()},
-        "api_key_cents": costs.filter(actor_type="api_actor").aggregate(c=Sum("cost_cents"))["c"] or 0,
+        "api_key_cents": cost_sums["api"] or 0,
         "api_keys": [f"API key: {name}" for name in api_keys],
-        "remote_sessions": acts.filter(is_remote=True).aggregate(s=Sum("sessions"))["s"] or 0,
+        "remote_sessions": remote_sessions,
     }
 
 
 def roster_gap(org) -> dict | None:
-    """The Console report's known gap: roster members never seen in the usage (docs/claude-code-api.md §3.4)."""
+    """The Console report's known gap: roster members never seen in the usage (docs/claude-code-api.md §3.4).
+    One query: the roster's size and its members whose email no user actor row carries."""
     members = ClaudeCodeUser.objects.filter(organization=org, removed_at__isnull=True)
-    total = members.count()
-    if not total:
-        return None
-    seen = set(
-        ClaudeCodeActorDay.objects.filter(organization=org, actor_type="user_actor").values_list(
-            "email", flat=True
-        )
+    seen_acts = ClaudeCodeActorDay.objects.filter(organization=org, actor_type="user_actor").values("email")
+    seen_costs = ClaudeCodeModelDay.objects.filter(organization=org, actor_type="user_actor").annotate(
+        email=Substr("actor_key", 6)
     )
-    seen |= {
-        k.removeprefix("user:")
-        for k in ClaudeCodeModelDay.objects.filter(organization=org, actor_type="user_actor")
-        .values_list("actor_key", flat=True)
-        .distinct()
-    }
-    never = sum(1 for email in members.values_list("email", flat=True) if email not in seen)
-    return {"members": total, "never_in_usage": never}
+    counts = members.aggregate(
+        total=Count("id"),
+        never=Count(
+            "id",
+            filter=~Q(email__in=seen_acts)
+            & ~Q(email__in=seen_costs.filter(actor_key__startswith="user:").values("email"))
+            & ~Q(email__in=seen_costs.exclude(actor_key__startswith="user:").values("actor_key")),
+        ),
+    )
+    if not counts["total"]:
+        return None
+    return {"members": counts["total"], "never_in_usage": counts["never"]}
 
 
 def model_metering(organization, start: date, end: date, *, grain: str, group_by: str) -> list[dict]:

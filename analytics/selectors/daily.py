@@ -16,7 +16,9 @@ from .fields import DAILY_FIELDS, EVENT_FIELDS, SERIES_FIELDS, days_in, pk, zero
 from .model_usage import event_counters
 
 
-def daily_series(org, start: date, end: date, *, member=None, model: str | None = None) -> list[dict]:
+def daily_series(
+    org, start: date, end: date, *, member=None, model: str | None = None, model_daily=None
+) -> list[dict]:
     """One dict per day start..end inclusive, zero-filled.
 
     For the team, `active_users` is the number of people active that day (the tool-neutral
@@ -24,7 +26,8 @@ def daily_series(org, start: date, end: date, *, member=None, model: str | None 
     `active_users` is then 1 on the member's active days.
     `model` narrows only the event-based fields (usage_events, request_cost_units,
     spend_cents); the other counters come from Cursor's daily usage data, which is not
-    broken down by model, and stay unfiltered.
+    broken down by model, and stay unfiltered. `model_daily`: `model_daily_usage` rows the
+    caller already read for at least start..end (the same member), saving that query.
     """
     if member is None:
         qs = OrgDailyRollup.objects.filter(organization=org, day__range=(start, end)).values(
@@ -43,7 +46,9 @@ def daily_series(org, start: date, end: date, *, member=None, model: str | None 
             row["active_users"] = int(row.pop("is_active"))
         stored[row["day"]] = row
     model_rows = None
-    if model:
+    if model and model_daily is not None:  # rows of `model_daily_usage` covering start..end
+        model_rows = {r["day"]: r for r in model_daily if r["model"] == model and start <= r["day"] <= end}
+    elif model:
         rows = event_counters(org, start, end, member=member, model=model, by=("day",)).order_by()
         model_rows = {r["day"]: r for r in rows}
 

@@ -6,10 +6,19 @@ latest seat count, one distinct-active-members pass): a constant four queries at
 
 from datetime import date, timedelta
 
+from django.db import connection
 from django.db.models import Count, Q, Sum
 
-from ..models import MemberDailyRollup, ModelDailyRollup, OrgDailyRollup, Tool, UsageEvent
-from .activity import active_person_days, distinct_active
+from ..models import (
+    MemberDailyRollup,
+    ModelDailyRollup,
+    OrgDailyRollup,
+    Tool,
+    ToolOrgDay,
+    ToolPersonMonth,
+    UsageEvent,
+)
+from .activity_months import Windows
 from .fields import DAILY_FIELDS, EVENT_FIELDS, EVENT_SOURCES, pk, zero
 
 
@@ -57,7 +66,20 @@ def _model_period_sums(org, start, end, prev_start, member, model) -> dict:
     return qs.aggregate(**aggregates)
 
 
-def _period_sums(org, start, end, prev_start, member, model):
+def _model_sums_from_rows(rows, start, prev_start, model) -> dict:
+    """`_model_period_sums` from `model_daily_usage` rows already read (covering prev_start..end)."""
+    sums = {f"{prefix}_{field}": None for prefix in ("cur", "prev") for field in EVENT_FIELDS}
+    for row in rows:
+        if row["model"] != model or row["day"] < prev_start:
+            continue
+        prefix = "cur" if row["day"] >= start else "prev"
+        for field in EVENT_FIELDS:
+            key = f"{prefix}_{field}"
+            sums[key] = (sums[key] or zero(field)) + (row[field] or zero(field))
+    return sums
+
+
+def _period_sums(org, start, end, prev_start, member, model, model_daily=None):
     """Sums of every counter for the period and the previous one, in one query (two with
     a model filter, which replaces the event counters)."""
     fields = DAILY_FIELDS + EVENT_FIELDS
@@ -74,11 +96,9 @@ def _period_sums(org, start, end, prev_start, member, model):
         aggregates["cur_active"] = Count("id", filter=Q(day__gte=start, is_active=True))
         aggregates["prev_active"] = Count("id", filter=Q(day__lt=start, is_active=True))
     sums = qs.aggregate(**aggregates)
-    if member is None:  # people active per day: the tool-neutral facts
-        sums["cur_active"], sums["prev_active"] = active_person_days(
-            org, start, end, prev_start, tool=Tool.CURSOR
-        )
-    if model:
+    if model and model_daily is not None:
+        sums.update(_model_sums_from_rows(model_daily, start, prev_start, model))
+    elif model:
         sums.update(_model_period_sums(org, start, end, prev_start, member, model))
     period = {"cur": {}, "prev": {}}
     for key, value in sums.items():
@@ -87,9 +107,11 @@ def _period_sums(org, start, end, prev_start, member, model):
     return period["cur"], period["prev"]
 
 
-def _distinct_active(org, start, end, prev_start, prev_end) -> dict:
-    """Distinct active people over the range, the last 7 and the last 30 days of it, for
-    the period and the previous one (one query over ToolDay)."""
+def _team_activity(org, start, end, prev_start, prev_end) -> dict:
+    """In one statement: person-days of activity in the period and the previous one (the
+    tool-neutral ToolOrgDay), the latest seat count on or before `end`, and the distinct
+    active people over the range, the last 7 and the last 30 days of it, for the period and
+    the previous one (the per-month activity bitmasks, ToolPersonMonth)."""
     windows = {
         "cur_range": (start, end),
         "cur_wau": (end - timedelta(days=6), end),
@@ -98,7 +120,32 @@ def _distinct_active(org, start, end, prev_start, prev_end) -> dict:
         "prev_wau": (prev_end - timedelta(days=6), prev_end),
         "prev_mau": (prev_end - timedelta(days=29), prev_end),
     }
-    return distinct_active(org, windows, tool=Tool.CURSOR)
+    w = Windows()
+    counts = ", ".join(
+        f"COUNT(DISTINCT CASE WHEN {w.test(a, b)} THEN t.person_id END)" for a, b in windows.values()
+    )
+    org_day, rollup = ToolOrgDay._meta.db_table, OrgDailyRollup._meta.db_table
+    person_days = (
+        f"(SELECT SUM(active_people) FROM {org_day} WHERE organization_id = %(org)s AND tool = %(tool)s"
+        " AND day BETWEEN {} AND {})"
+    )
+    sql = f"""
+        SELECT {person_days.format("%(start)s", "%(end)s")},
+               {person_days.format("%(prev_start)s", "%(prev_end)s")},
+               (SELECT seats FROM {rollup} WHERE organization_id = %(org)s AND day <= %(end)s
+                ORDER BY day DESC LIMIT 1),
+               {counts}
+        FROM {ToolPersonMonth._meta.db_table} t
+        WHERE t.organization_id = %(org)s AND t.tool = %(tool)s AND {w.month_range()}
+    """  # nosec B608  # identifiers from model metadata; every value is a bound parameter
+    params = {"org": org.pk, "tool": Tool.CURSOR.value, "start": start, "end": end}
+    params.update(prev_start=prev_start, prev_end=prev_end, **w.params)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        cur_days, prev_days, seats, *distinct = cursor.fetchone()
+    result = {name: int(value or 0) for name, value in zip(windows, distinct, strict=True)}
+    result.update(cur_active=int(cur_days or 0), prev_active=int(prev_days or 0), seats=seats or 0)
+    return result
 
 
 def current_seats(org, end: date) -> int:
@@ -112,7 +159,7 @@ def current_seats(org, end: date) -> int:
     return seats or 0
 
 
-def headline(org, start: date, end: date, *, member=None, model: str | None = None) -> dict:
+def headline(org, start: date, end: date, *, member=None, model: str | None = None, model_daily=None) -> dict:
     """The headline figures for start..end, each with its change against the previous
     period of the same length.
 
@@ -122,11 +169,13 @@ def headline(org, start: date, end: date, *, member=None, model: str | None = No
     (accepts + rejects)), tab_acceptance_rate (tabs accepted ÷ shown), accepted_lines,
     lines_added, spend_cents; for the team also avg_dau, wau, mau, active_users and
     active_share (active users in the range ÷ seats); for a member active_days.
-    `model` narrows usage_events and spend_cents only (see `daily_series`).
+    `model` narrows usage_events and spend_cents only (see `daily_series`); `model_daily`:
+    the `model_daily_usage` rows (the same member) the caller already read for at least the
+    previous period's start..end, which then replace the model's own read.
     """
     prev_start, prev_end = previous_period(start, end)
     days = (end - start).days + 1
-    cur, prev = _period_sums(org, start, end, prev_start, member, model)
+    cur, prev = _period_sums(org, start, end, prev_start, member, model, model_daily)
 
     def requests(s):
         return s["agent_requests"] + s["chat_requests"] + s["composer_requests"] + s["cmdk_usages"]
@@ -159,12 +208,12 @@ def headline(org, start: date, end: date, *, member=None, model: str | None = No
         result["active_days"] = _figure(cur["active"], prev["active"])
         return result
 
-    seats = current_seats(org, end)
-    active = _distinct_active(org, start, end, prev_start, prev_end)
+    active = _team_activity(org, start, end, prev_start, prev_end)
+    seats = active["seats"]
     result.update(
         {
             "seats": seats,
-            "avg_dau": _figure(cur["active"] / days, prev["active"] / days),
+            "avg_dau": _figure(active["cur_active"] / days, active["prev_active"] / days),
             "wau": _figure(active["cur_wau"], active["prev_wau"]),
             "mau": _figure(active["cur_mau"], active["prev_mau"]),
             "active_users": _figure(active["cur_range"], active["prev_range"]),

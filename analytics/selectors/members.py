@@ -1,8 +1,9 @@
 """Per-member reads: the admins' member table and "who am I" for My usage.
 
 Every statement is scoped by organization_id. The member table is one SQL statement — the
-roster LEFT JOINed to one grouped aggregate over MemberDailyRollup and to the latest
-cycle's spend snapshots, sorted and paged in the database — plus one small read of the
+roster LEFT JOINed to two rows per member of MemberDailyRollup's running totals (the range's
+sums are their difference) and to the latest cycle's spend snapshots, sorted and paged in
+the database — plus one small read of the
 top models of the members on the page. So a page costs two queries and never builds
 per-member Python rows for members it does not show, whatever the team's size.
 The SQL is portable (PostgreSQL; SQLite ≥ 3.30 for FILTER and NULLS LAST).
@@ -67,36 +68,49 @@ def _people_clause(person_ids) -> str:
     return f"AND m.person_id IN ({', '.join(map(str, ids))})" if ids else "AND 1 = 0"
 
 
+def _latest_row(alias: str, bound: str) -> str:
+    """Join the member's latest rollup row on or before / before a day (an index probe)."""
+    table = MemberDailyRollup._meta.db_table
+    return f"""
+        LEFT JOIN {table} {alias} ON {alias}.organization_id = %(org)s AND {alias}.member_id = m.id
+           AND {alias}.day = (
+               SELECT MAX(x.day) FROM {table} x
+               WHERE x.organization_id = %(org)s AND x.member_id = m.id AND x.day {bound}
+           )
+    """  # nosec B608  # identifiers from model metadata and code constants; every value is a bound parameter
+
+
 def _member_sql(order_by: str, paged: bool, person_ids=None) -> str:
-    sums = ",\n".join(f"COALESCE(SUM(r.{c}), 0) AS {c}" for c in MEMBER_COUNTERS)
-    columns = ", ".join(f"COALESCE(a.{c}, 0) AS {c}" for c in MEMBER_COUNTERS)
+    """The range's sums are differences of running totals (MemberDailyRollup.running_*): `e`,
+    the member's latest row on or before the end (none when it is before the start: no row
+    in the range), minus `b`, their latest row before the start. Two index probes per member,
+    whatever the range's length."""
+    columns = ", ".join(
+        f"COALESCE(e.running_{c} - COALESCE(b.running_{c}, 0), 0) AS {c}" for c in MEMBER_COUNTERS
+    )
+    accepts = "(e.running_accepts - COALESCE(b.running_accepts, 0))"
+    rejects = "(e.running_rejects - COALESCE(b.running_rejects, 0))"
     return f"""
         SELECT m.id, m.email, m.name,
-               CASE WHEN a.last_active_in_range IS NULL THEN m.last_seen
-                    WHEN m.last_seen IS NULL OR a.last_active_in_range > m.last_seen
-                    THEN a.last_active_in_range ELSE m.last_seen END AS last_active,
-               COALESCE(a.active_days, 0) AS active_days,
+               CASE WHEN e.last_active_day IS NULL OR e.last_active_day < %(start)s THEN m.last_seen
+                    WHEN m.last_seen IS NULL OR e.last_active_day > m.last_seen
+                    THEN e.last_active_day ELSE m.last_seen END AS last_active,
+               COALESCE(e.running_active_days - COALESCE(b.running_active_days, 0), 0) AS active_days,
                {columns},
-               CASE WHEN COALESCE(a.accepts, 0) + COALESCE(a.rejects, 0) > 0
-                    THEN a.accepts * 1.0 / (a.accepts + a.rejects) END AS acceptance_rate,
+               CASE WHEN COALESCE({accepts}, 0) + COALESCE({rejects}, 0) > 0
+                    THEN {accepts} * 1.0 / ({accepts} + {rejects}) END AS acceptance_rate,
                s.overall_spend_cents AS cycle_spend_cents,
                COUNT(*) OVER () AS total_rows
         FROM {CursorMember._meta.db_table} m
-        LEFT JOIN (
-            SELECT r.member_id,
-                   COUNT(*) FILTER (WHERE r.is_active) AS active_days,
-                   MAX(r.day) FILTER (WHERE r.is_active) AS last_active_in_range,
-                   {sums}
-            FROM {MemberDailyRollup._meta.db_table} r
-            WHERE r.organization_id = %(org)s AND r.day BETWEEN %(start)s AND %(end)s
-            GROUP BY r.member_id
-        ) a ON a.member_id = m.id
+        {_latest_row("e", "<= %(end)s")}
+           AND e.day >= %(start)s
+        {_latest_row("b", "< %(start)s")}
         LEFT JOIN {SpendSnapshot._meta.db_table} s
             ON s.member_id = m.id AND s.organization_id = %(org)s
            AND s.cycle_start = (
                SELECT MAX(cycle_start) FROM {SpendSnapshot._meta.db_table} WHERE organization_id = %(org)s
            )
-        WHERE m.organization_id = %(org)s AND (NOT m.is_removed OR a.member_id IS NOT NULL)
+        WHERE m.organization_id = %(org)s AND (NOT m.is_removed OR e.id IS NOT NULL)
           {_people_clause(person_ids)}
         ORDER BY {order_by}
         {"LIMIT %(limit)s OFFSET %(offset)s" if paged else ""}

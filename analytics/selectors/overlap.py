@@ -6,7 +6,10 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date
 
-from ..models import Tool, ToolDay
+from django.db import connection
+
+from ..models import Tool, ToolDay, ToolPersonMonth
+from .activity_months import Windows
 
 
 def tool_overlap(org, start: date, end: date) -> dict:
@@ -17,11 +20,17 @@ def tool_overlap(org, start: date, end: date) -> dict:
     with combos of two or more tools, largest first. Aggregates only: no names.
     """
     tools_of: dict[int, set[str]] = {}
-    rows = (
-        ToolDay.objects.filter(organization=org, day__range=(start, end), active=True)
-        .values_list("person_id", "tool")
-        .distinct()
-    )
+    w = Windows()  # from the per-month activity bitmasks: a row per person, tool and month
+    test = w.test(start, end)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT DISTINCT t.person_id, t.tool FROM {ToolPersonMonth._meta.db_table} t
+            WHERE t.organization_id = %(org)s AND {w.month_range()} AND {test}
+            """,  # nosec B608  # identifiers from model metadata; every value is a bound parameter
+            {"org": org.pk, **w.params},
+        )
+        rows = cursor.fetchall()
     for person_id, tool in rows:
         tools_of.setdefault(person_id, set()).add(tool)
     order = {t: i for i, t in enumerate(Tool.values)}
@@ -46,7 +55,10 @@ def person_tools(org, person_id: int | None, start: date, end: date) -> list[dic
     from django.db.models import Count, Max, Q, Sum
 
     rows = (
-        ToolDay.objects.filter(organization=org, person_id=person_id, day__range=(start, end))
+        # Every tool named, so the (organization, tool, person, day) index answers it.
+        ToolDay.objects.filter(
+            organization=org, tool__in=list(Tool.values), person_id=person_id, day__range=(start, end)
+        )
         .values("tool")
         .annotate(
             active_days=Count("pk", filter=Q(active=True)),

@@ -5,7 +5,7 @@ included, membership valid on each day) next to the person's own figures (from `
 Aggregates only, never another person's figures; a team smaller than TEAM_MIN_GROUP_SIZE
 shows no average to a viewer who may not see its people individually (its average would
 give a teammate's figures away). Every statement is scoped by organization_id; the whole
-comparison costs four queries whatever the number of teams.
+comparison costs two queries whatever the number of teams (the teams, then one statement).
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ from django.db.models import Count, Q, Sum
 
 from people.models import TeamMembership
 
-from ..models import Tool, ToolDay, ToolTeamDay
-from .teams import _T, _VALID, _fetch, min_group_size
+from ..models import Tool, ToolDay, ToolTeamDay, ToolTeamPersonMonth
+from .activity_months import Windows
+from .teams import _T, _fetch, min_group_size
 
 METRICS = ("requests", "accepted_lines", "spend_cents", "active_days")
 
@@ -48,55 +49,70 @@ def own_team_comparison(
         .order_by("team__name", "team_id")
     ):
         teams.setdefault(team_id, (slug, name))
-    own = ToolDay.objects.filter(
+    own_query = ToolDay.objects.filter(
         organization_id=org.pk, tool=tool, person_id=person_id, day__range=(start, end)
-    ).aggregate(
-        requests=Sum("requests"),
-        accepted_lines=Sum("accepted_lines"),
-        spend_cents=Sum("cost_cents"),
-        active_days=Count("id", filter=Q(active=True)),
     )
-    own = {k: v or 0 for k, v in own.items()}
     if not teams:
-        return {"own": own, "teams": []}
+        own = own_query.aggregate(
+            requests=Sum("requests"),
+            accepted_lines=Sum("accepted_lines"),
+            spend_cents=Sum("cost_cents"),
+            active_days=Count("id", filter=Q(active=True)),
+        )
+        return {"own": {k: v or 0 for k, v in own.items()}, "teams": []}
 
     ids = ", ".join(str(int(i)) for i in teams)
-    params = {"org": org.pk, "tool": tool, "start": start, "end": end}
-    # Distinct active people in the range and seats on its last day, per team, in one statement.
-    active, seats = {}, {}
-    for kind, team_id, count in _fetch(
+    w = Windows()
+    test, months = w.test(start, end), w.month_range()
+    params = {"org": org.pk, "tool": str(tool), "start": start, "end": end, "person": person_id, **w.params}
+    big, dec = "CAST(NULL AS BIGINT)", "CAST(NULL AS DECIMAL)"
+    # In one statement: the person's own sums; per team, the distinct active people in the
+    # range (the days they were active while in the team, from the per-month bitmasks), the
+    # seats on its last day and the team rollup's sums.
+    own, active, seats, sums = {}, {}, {}, {}
+    for kind, team_id, requests, lines, cents, days in _fetch(
         f"""
-        SELECT 'active', c.ancestor_id, COUNT(DISTINCT f.person_id)
+        SELECT 'own', {big}, SUM(f.requests), SUM(f.accepted_lines), SUM(f.cost_cents),
+               SUM(CASE WHEN f.active THEN 1 ELSE 0 END)
         FROM {_T["fact"]} f
-        JOIN {_T["membership"]} m ON {_VALID}
-        JOIN {_T["closure"]} c ON c.descendant_id = m.team_id AND c.organization_id = %(org)s
-        WHERE f.organization_id = %(org)s AND f.tool = %(tool)s AND f.active
-          AND f.day BETWEEN %(start)s AND %(end)s AND c.ancestor_id IN ({ids})
-        GROUP BY c.ancestor_id
+        WHERE f.organization_id = %(org)s AND f.tool = %(tool)s AND f.person_id = %(person)s
+          AND f.day BETWEEN %(start)s AND %(end)s
         UNION ALL
-        SELECT 'seats', c.ancestor_id, COUNT(DISTINCT m.person_id)
+        SELECT 'active', t.team_id, COUNT(DISTINCT t.person_id), {big}, {dec}, {big}
+        FROM {ToolTeamPersonMonth._meta.db_table} t
+        WHERE t.organization_id = %(org)s AND t.tool = %(tool)s AND {months} AND {test}
+          AND t.team_id IN ({ids})
+        GROUP BY t.team_id
+        UNION ALL
+        SELECT 'seats', c.ancestor_id, COUNT(DISTINCT m.person_id), {big}, {dec}, {big}
         FROM {_T["membership"]} m
         JOIN {_T["closure"]} c ON c.descendant_id = m.team_id AND c.organization_id = %(org)s
         WHERE m.organization_id = %(org)s AND m.start <= %(end)s AND (m.end IS NULL OR m.end >= %(end)s)
           AND c.ancestor_id IN ({ids})
         GROUP BY c.ancestor_id
+        UNION ALL
+        SELECT 'sums', d.team_id, SUM(d.requests), SUM(d.accepted_lines), SUM(d.cost_cents), SUM(d.active_people)
+        FROM {ToolTeamDay._meta.db_table} d
+        WHERE d.organization_id = %(org)s AND d.tool = %(tool)s AND d.day BETWEEN %(start)s AND %(end)s
+          AND d.team_id IN ({ids})
+        GROUP BY d.team_id
         """,  # nosec B608  # table names from model metadata, ids cast to int; every value is a bound parameter
         params,
     ):
-        (active if kind == "active" else seats)[team_id] = count
-    sums = {
-        r["team_id"]: r
-        for r in ToolTeamDay.objects.filter(
-            organization_id=org.pk, tool=tool, team_id__in=list(teams), day__range=(start, end)
-        )
-        .values("team_id")
-        .annotate(
-            requests=Sum("requests"),
-            accepted_lines=Sum("accepted_lines"),
-            spend_cents=Sum("cost_cents"),
-            active_days=Sum("active_people"),
-        )
-    }
+        if kind == "own":
+            own = {"requests": requests, "accepted_lines": lines, "spend_cents": cents, "active_days": days}
+        elif kind == "active":
+            active[team_id] = requests
+        elif kind == "seats":
+            seats[team_id] = requests
+        else:
+            sums[team_id] = {
+                "requests": requests,
+                "accepted_lines": lines,
+                "spend_cents": cents,
+                "active_days": days,
+            }
+    own = {k: v or 0 for k, v in own.items()}
     limit = min_group_size()
     rows = []
     for team_id, (slug, name) in teams.items():

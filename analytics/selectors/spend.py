@@ -84,14 +84,17 @@ SPEND_SORTS = {
 }
 
 
-def team_members_q(org, team: str, start: date, end: date, *, prefix: str = "") -> Q | None:
+def team_members_q(org, team: str, start: date, end: date, *, prefix: str = "", people=None) -> Q | None:
     """The Cursor members a team filter keeps (a Q over CursorMember, or over a relation to
     it with `prefix`, e.g. "member__"): the people of the team (sub-teams included) with a
     membership valid at any time in start..end; for NO_TEAM, people in no team then and the
-    members matched to no person. None: no team filter. An unknown slug keeps nobody."""
+    members matched to no person. None: no team filter. An unknown slug keeps nobody.
+    `people`: the team's `team_person_ids` when the caller has read them already."""
     if not team:
         return None
-    people = team_person_ids(org, team, start, end) or set()
+    if people is None:
+        people = team_person_ids(org, team, start, end)
+    people = people or set()
     q = Q(**{f"{prefix}person_id__in": people})
     if team == NO_TEAM:
         q |= Q(**{f"{prefix}person__isnull": True})
@@ -185,8 +188,9 @@ def spend_overview(org, *, today: date | None = None, include_members: bool = Tr
     days_elapsed = min(cycle_days, max(1, (today - cycle_start).days + 1))
 
     last_day = min(today, cycle_end - timedelta(days=1))
-    member_q = team_members_q(org, team, cycle_start, last_day, prefix="member__")
-    roster_q = team_members_q(org, team, cycle_start, last_day) or Q()
+    people = team_person_ids(org, team, cycle_start, last_day) if team else None  # read once
+    member_q = team_members_q(org, team, cycle_start, last_day, prefix="member__", people=people)
+    roster_q = team_members_q(org, team, cycle_start, last_day, people=people) or Q()
     totals = {"total": None, "count": 0}
     if latest is not None:
         totals = (

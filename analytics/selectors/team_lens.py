@@ -16,13 +16,12 @@ from django.db.models import Q
 from people import selectors as people_selectors
 from people.models import Person, Team, TeamClosure, TeamMembership
 
-from ..models import Tool, ToolTeamDay
+from ..models import CursorMember, OrgDailyRollup, SpendSnapshot, Tool, ToolTeamDay
 from .fields import days_in
 from .headline import previous_period
 from .teams import (
     _T,
     NO_TEAM,
-    OTHER,
     SUMMED,
     TeamRow,
     _distinct_active,
@@ -30,10 +29,11 @@ from .teams import (
     _no_team_seats,
     _period_sums,
     _ratio,
-    _seats,
     min_group_size,
     team_comparison,
 )
+
+_UNKNOWN = object()  # "not looked up yet", as opposed to None ("no such team")
 
 
 def team_person_ids(org, key: str, start: date, end: date) -> set[int] | None:
@@ -66,15 +66,26 @@ def team_daily(org, key: str, start: date, end: date, *, tool: str = Tool.CURSOR
     return [{"day": d, **zero, **stored.get(d, {})} for d in days_in(start, end)]
 
 
-def team_seats(org, key: str, start: date, end: date, *, tool: str = Tool.CURSOR) -> int:
+def team_seats(org, key: str, start: date, end: date, *, tool: str = Tool.CURSOR, team=_UNKNOWN) -> int:
     """People in the team (sub-teams included) on `end`; for NO_TEAM, people with usage
-    rows in the range and no team on `end`. 0 for an unknown slug."""
+    rows in the range and no team on `end`. 0 for an unknown slug. `team`: the Team of
+    `key` (or None) when the caller has looked it up already."""
     if key == NO_TEAM:
         return _no_team_seats(org.pk, start, end, tool)
-    team = Team.objects.filter(organization_id=org.pk, slug=key).first()
+    if team is _UNKNOWN:
+        team = Team.objects.filter(organization_id=org.pk, slug=key).first()
     if team is None:
         return 0
-    return len(_seats(org.pk, end, [team.pk]).get(OTHER, ()))
+    (row,) = _fetch(
+        f"""
+        SELECT COUNT(DISTINCT m.person_id) FROM {_T["membership"]} m
+        JOIN {_T["closure"]} c ON c.descendant_id = m.team_id AND c.organization_id = %(org)s
+        WHERE m.organization_id = %(org)s AND m.start <= %(end)s AND (m.end IS NULL OR m.end >= %(end)s)
+          AND c.ancestor_id = %(team)s
+        """,  # nosec B608  # identifiers from model metadata; every value is a bound parameter
+        {"org": org.pk, "end": end, "team": team.pk},
+    )
+    return row[0] or 0
 
 
 def team_headline(org, key: str, start: date, end: date, *, tool: str = Tool.CURSOR) -> dict:
@@ -90,7 +101,7 @@ def team_headline(org, key: str, start: date, end: date, *, tool: str = Tool.CUR
     team_id = team.pk if team else None
     sums = _period_sums(org_id, start, end, prev_start, tool).get(team_id, {})
     active = _distinct_active(org_id, start, end, prev_start, tool).get(team_id, (0, 0))
-    seats = team_seats(org, key, start, end, tool=tool)
+    seats = team_seats(org, key, start, end, tool=tool, team=team)
 
     def s(name, prefix):
         return sums.get(f"{prefix}_{name}") or 0
@@ -134,6 +145,33 @@ def team_data_version(org) -> str:
         {"org": org.pk},
     )
     return "|".join(map(str, row)) + "|" + repr(people_selectors.team_choices(org.pk))
+
+
+def dashboard_team_version(org) -> str:
+    """`analytics.cache.data_version(org) + "|" + team_data_version(org)` in one query: what
+    the team-filtered dashboard's cached reads are keyed by."""
+    rollup, member, snapshot = (
+        OrgDailyRollup._meta.db_table,
+        CursorMember._meta.db_table,
+        SpendSnapshot._meta.db_table,
+    )
+    team_day = ToolTeamDay._meta.db_table
+    (row,) = _fetch(
+        f"""
+        SELECT (SELECT MAX(id) FROM {rollup} WHERE organization_id = %(org)s),
+               (SELECT COUNT(*) FROM {rollup} WHERE organization_id = %(org)s),
+               (SELECT MAX(updated_at) FROM {member} WHERE organization_id = %(org)s),
+               (SELECT MAX(captured_at) FROM {snapshot} WHERE organization_id = %(org)s),
+               (SELECT MAX(id) FROM {team_day} WHERE organization_id = %(org)s),
+               (SELECT COUNT(*) FROM {team_day} WHERE organization_id = %(org)s),
+               (SELECT MAX(id) FROM {_T["fact"]} WHERE organization_id = %(org)s)
+        """,  # nosec B608  # identifiers from model metadata and code constants; every value is a bound parameter
+        {"org": org.pk},
+    )
+    values = [str(v) for v in row]
+    return (
+        "|".join(values[:4]) + "|" + "|".join(values[4:]) + "|" + repr(people_selectors.team_choices(org.pk))
+    )
 
 
 COMPARISON_TIMEOUT = 60 * 60 * 2

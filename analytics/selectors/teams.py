@@ -11,7 +11,7 @@ The SQL is portable (PostgreSQL; SQLite ≥ 3.30 for FILTER).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -20,7 +20,8 @@ from django.db.models import Q, Sum
 
 from people.models import Team, TeamClosure, TeamMembership
 
-from ..models import Tool, ToolDay, ToolTeamDay
+from ..models import Tool, ToolDay, ToolPersonMonth, ToolTeamDay, ToolTeamPersonMonth
+from .activity_months import Windows
 from .fields import days_in
 from .headline import previous_period
 
@@ -72,38 +73,31 @@ def _fetch(sql: str, params: dict) -> list[tuple]:
 def _distinct_active(org_id: int, start: date, end: date, prev_start: date, tool: str, team_ids=None) -> dict:
     """Distinct active people per team (sub-teams included) in start..end and in
     prev_start..start-1; key None is "no team". With `team_ids`, one figure for their union
-    under the key OTHER."""
+    under the key OTHER. Read from the per-month activity bitmasks of the teams
+    (`ToolTeamPersonMonth`: the days a person was active while in the team)."""
+    w = Windows()
+    counts = (
+        f"COUNT(DISTINCT CASE WHEN {w.test(start, end)} THEN t.person_id END), "
+        f"COUNT(DISTINCT CASE WHEN {w.test(prev_start, start - timedelta(days=1))} THEN t.person_id END)"
+    )
     union = team_ids is not None
     narrow = ""
     if union:
         ids = ", ".join(str(int(i)) for i in team_ids) or "NULL"
-        narrow = f"AND c.ancestor_id IN ({ids})"
-    params = {"org": org_id, "tool": tool, "start": start, "end": end, "prev": prev_start}
-    window = "f.organization_id = %(org)s AND f.tool = %(tool)s AND f.active AND f.day BETWEEN %(prev)s AND %(end)s"
-    counts = "COUNT(DISTINCT CASE WHEN f.day >= %(start)s THEN f.person_id END), COUNT(DISTINCT CASE WHEN f.day < %(start)s THEN f.person_id END)"
+        narrow = f"AND t.team_id IN ({ids})"
     rows = _fetch(
         f"""
-        SELECT {"" if union else "c.ancestor_id, "}{counts}
-        FROM {_T["fact"]} f
-        JOIN {_T["membership"]} m ON {_VALID}
-        JOIN {_T["closure"]} c ON c.descendant_id = m.team_id AND c.organization_id = %(org)s
-        WHERE {window} {narrow}
-        {"" if union else "GROUP BY c.ancestor_id"}
-        """,  # nosec B608  # identifiers from model metadata and code constants; every value is a bound parameter
-        params,
+        SELECT {"" if union else "t.team_id, "}{counts}
+        FROM {ToolTeamPersonMonth._meta.db_table} t
+        WHERE t.organization_id = %(org)s AND t.tool = %(tool)s AND {w.month_range()} {narrow}
+        {"" if union else "GROUP BY t.team_id"}
+        """,  # nosec B608  # identifiers from model metadata, ids cast to int; every value is a bound parameter
+        {"org": org_id, "tool": str(tool), **w.params},
     )
     if union:
-        return {OTHER: rows[0]}
+        return {OTHER: tuple(rows[0])}
     out = {key: (cur, prev) for key, cur, prev in rows}
-    if team_ids is None:
-        (no_team,) = _fetch(
-            f"""
-            SELECT {counts} FROM {_T["fact"]} f
-            WHERE {window} AND NOT EXISTS (SELECT 1 FROM {_T["membership"]} m WHERE {_VALID})
-            """,  # nosec B608  # identifiers from model metadata and code constants; every value is a bound parameter
-            params,
-        )
-        out[None] = no_team
+    out.setdefault(None, (0, 0))
     return out
 
 
@@ -126,17 +120,22 @@ def _seats(org_id: int, day: date, team_ids=None) -> dict:
 
 
 def _no_team_seats(org_id: int, start: date, end: date, tool: str) -> int:
-    """People with a fact in the range but no team on its last day."""
-    in_a_team = TeamMembership.objects.filter(organization_id=org_id, start__lte=end).filter(
-        Q(end__isnull=True) | Q(end__gte=end)
+    """People with a fact in the range but no team on its last day (from the per-month
+    bitmasks of fact days, `ToolPersonMonth.fact_mask`)."""
+    w = Windows()
+    test = w.test(start, end, column="fact_mask")
+    (row,) = _fetch(
+        f"""
+        SELECT COUNT(DISTINCT t.person_id) FROM {ToolPersonMonth._meta.db_table} t
+        WHERE t.organization_id = %(org)s AND t.tool = %(tool)s AND {w.month_range()} AND {test}
+          AND t.person_id NOT IN (
+              SELECT m.person_id FROM {_T["membership"]} m
+              WHERE m.organization_id = %(org)s AND m.start <= %(end)s AND (m.end IS NULL OR m.end >= %(end)s)
+          )
+        """,  # nosec B608  # identifiers from model metadata; every value is a bound parameter
+        {"org": org_id, "tool": str(tool), "end": end, **w.params},
     )
-    return (
-        ToolDay.objects.filter(organization_id=org_id, tool=tool, day__range=(start, end))
-        .exclude(person_id__in=in_a_team.values("person_id"))
-        .values("person_id")
-        .distinct()
-        .count()
-    )
+    return row[0] or 0
 
 
 SUMMED = (

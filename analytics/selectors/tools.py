@@ -14,15 +14,20 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Sum
 
-from people.models import Person
-
-from ..models import CopilotSeat, CopilotUserDay, CursorMember, OrgDailyRollup, Tool, ToolDay, ToolOrgDay
+from ..models import (
+    CopilotSeat,
+    CopilotUserDay,
+    CursorMember,
+    OrgDailyRollup,
+    Tool,
+    ToolOrgDay,
+)
 from . import claude_code
-from .activity import active_people_per_day, distinct_active
+from .activity import distinct_active_by_tool
+from .tool_reads import COMPARED_TOOLS, _active_days, _org_days, _seat_people, _seats_and_acceptance
 
-COMPARED_TOOLS = (Tool.CURSOR, Tool.COPILOT, Tool.CLAUDE_CODE)
 OVERLAP_WINDOW_DAYS = 30
 IDLE_WINDOWS = (14, 30)
 ZERO = Decimal(0)
@@ -99,36 +104,23 @@ def tool_summaries(org, start: date, end: date, *, prices: dict[str, SeatPrice])
     tool's charged or estimated usage), seat_cents (seats × monthly price, prorated to the
     range), cost_per_active_cents ((seats + usage) ÷ active people, None without activity),
     cost_is_estimate, acceptance_rate + acceptance_definition, accepted_lines, suggested_lines,
-    requests, trend ({day: active people}).
+    requests, trend ({day: active people}). Three queries whatever the number of tools.
     """
     days = (end - start).days + 1
-    sums = {
-        row["tool"]: row
-        for row in ToolOrgDay.objects.filter(
-            organization=org, tool__in=COMPARED_TOOLS, day__range=(start, end)
-        )
-        .values("tool")
-        .annotate(
-            usage=Sum("cost_cents"),
-            accepted_lines=Sum("accepted_lines"),
-            suggested_lines=Sum("suggested_lines"),
-            requests=Sum("requests"),
-            estimate=Count("pk", filter=Q(cost_is_estimate=True)),
-        )
-        .order_by()
-    }
+    sums, trends = _org_days(org, start, end)
+    seat_counts, rates = _seats_and_acceptance(org, start, end)
+    active_people = distinct_active_by_tool(org, start, end, COMPARED_TOOLS)
     rows = []
     for tool in COMPARED_TOOLS:
-        seats = SEAT_COUNTS[tool](org)
+        seats = seat_counts[tool]
         if not seats and tool not in sums:
             continue
         s = sums.get(tool, {})
-        active = distinct_active(org, {"range": (start, end)}, tool=tool)["range"] or 0
+        active = active_people.get(tool, 0)
         price = prices[tool]
         seat_cents = Decimal(seats * price.cents * days) / 30
         usage = s.get("usage")
         total = seat_cents + (usage or ZERO)
-        reader, definition = ACCEPTANCE[tool]
         rows.append(
             {
                 "tool": tool,
@@ -142,12 +134,12 @@ def tool_summaries(org, start: date, end: date, *, prices: dict[str, SeatPrice])
                 "cost_cents": total,
                 "cost_per_active_cents": (total / active) if active else None,
                 "cost_is_estimate": price.estimate or bool(s.get("estimate")),
-                "acceptance_rate": reader(org, start, end),
-                "acceptance_definition": definition,
+                "acceptance_rate": rates[tool],
+                "acceptance_definition": ACCEPTANCE[tool][1],
                 "accepted_lines": s.get("accepted_lines"),
                 "suggested_lines": s.get("suggested_lines"),
                 "requests": s.get("requests"),
-                "trend": active_people_per_day(org, start, end, tool=tool),
+                "trend": trends.get(tool, {}),
             }
         )
     return rows
@@ -169,22 +161,9 @@ def seat_overlap(
     saving_cents.
     """
     start = today - timedelta(days=window_days - 1)
-    cursor, copilot = _cursor_seat_people(org), _copilot_seat_people(org)
+    cursor, copilot, people = _seat_people(org)
     both = sorted(cursor.keys() & copilot.keys())
-    activity = {
-        (r["person_id"], r["tool"]): r
-        for r in ToolDay.objects.filter(
-            organization=org,
-            person_id__in=both,
-            tool__in=COMPARED_TOOLS,
-            active=True,
-            day__range=(start, today),
-        )
-        .values("person_id", "tool")
-        .annotate(days=Count("day"), last=Max("day"))
-        .order_by()
-    }
-    people = {p.pk: p for p in Person.objects.filter(organization=org, pk__in=both)}
+    activity = _active_days(org, both, start, today)
     rows, saving = [], 0
     for pid in both:
         c = activity.get((pid, Tool.CURSOR), {})
@@ -198,12 +177,12 @@ def seat_overlap(
             uses, drop, cents = "copilot", "cursor", prices[Tool.CURSOR].cents
         else:
             uses, drop, cents = "neither", "both", prices[Tool.COPILOT].cents + prices[Tool.CURSOR].cents
-        person = people[pid]
+        name, email = people[pid]
         rows.append(
             {
                 "person_id": pid,
-                "name": person.display_name,
-                "email": person.primary_email,
+                "name": name,
+                "email": email,
                 "github_login": copilot[pid],
                 "cursor_days": cursor_days,
                 "copilot_days": copilot_days,

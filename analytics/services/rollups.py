@@ -2,6 +2,7 @@
 
 `refresh_rollups` deletes the organization's rollup rows for the days given and rebuilds
 them from DailyUsage, UsageEvent and CursorMember with three INSERT … SELECT statements,
+then brings the member rows' running totals up to date from the first day refreshed on,
 inside one transaction: rollups are derived data, so rebuilding is idempotent and a
 reader never sees a half-refreshed day. Portable SQL (PostgreSQL in production and tests,
 SQLite in the embedded demo). Every statement is scoped by organization_id.
@@ -12,6 +13,7 @@ from datetime import date
 from django.db import connection, transaction
 
 from ..models import CursorMember, MemberDailyRollup, ModelDailyRollup, OrgDailyRollup, UsageEvent
+from ..models.rollups import RUNNING_COUNTERS
 
 assert "'" not in UsageEvent.ERRORED_KIND  # noqa: S101 - inlined as an SQL literal below
 # Spend leaves out errored requests ("Errored, Not Charged"), whatever they carry.
@@ -97,6 +99,38 @@ def _model_rollup_sql() -> str:
     """  # nosec B608  # identifiers from model metadata and code constants; every value is a bound parameter
 
 
+def running_totals_sql(table: str = "analytics_memberdailyrollup") -> str:
+    """Set the running totals (models.rollups.RUNNING_COUNTERS, active days, last active day)
+    of every member rollup row on or after %(start)s: each member's totals at their latest row
+    before %(start)s (unchanged by the refresh) plus a running sum over the rows from then on.
+    Cost: the rows from %(start)s to the latest day, plus one index probe per member."""
+    run = "OVER (PARTITION BY r.member_id ORDER BY r.day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
+    window_cols = ",\n".join(f"SUM(r.{c}) {run} AS run_{c}" for c in RUNNING_COUNTERS)
+    sets = ",\n".join(f"running_{c} = COALESCE(b.running_{c}, 0) + w.run_{c}" for c in RUNNING_COUNTERS)
+    return f"""
+        UPDATE {table} SET
+            running_active_days = COALESCE(b.running_active_days, 0) + w.run_active_days,
+            last_active_day = COALESCE(w.run_last_active, b.last_active_day),
+            {sets}
+        FROM (
+            SELECT r.id, r.member_id,
+                   SUM(CASE WHEN r.is_active THEN 1 ELSE 0 END) {run} AS run_active_days,
+                   MAX(CASE WHEN r.is_active THEN r.day END) {run} AS run_last_active,
+                   {window_cols}
+            FROM {table} r
+            WHERE r.organization_id = %(org)s AND r.day >= %(start)s
+        ) w
+        JOIN (
+            SELECT q.member_id,
+                   (SELECT MAX(p.day) FROM {table} p
+                    WHERE p.organization_id = %(org)s AND p.member_id = q.member_id AND p.day < %(start)s) AS day
+            FROM (SELECT DISTINCT member_id FROM {table} WHERE organization_id = %(org)s AND day >= %(start)s) q
+        ) base ON base.member_id = w.member_id
+        LEFT JOIN {table} b ON b.organization_id = %(org)s AND b.member_id = base.member_id AND b.day = base.day
+        WHERE {table}.id = w.id
+    """  # nosec B608  # identifiers from model metadata and code constants; every value is a bound parameter
+
+
 def seat_count(organization_id: int) -> int:
     """Seats = people on the Cursor roster who have not been removed."""
     return CursorMember.objects.filter(
@@ -116,3 +150,4 @@ def refresh_rollups(organization_id: int, start: date, end: date) -> None:
         cursor.execute(_member_rollup_sql(), [org, org, *window, org, *window])
         cursor.execute(_org_rollup_sql(), [org, seats, org, *window])
         cursor.execute(_model_rollup_sql(), [org, org, *window])
+        cursor.execute(running_totals_sql(MemberDailyRollup._meta.db_table), {"org": org, "start": start})

@@ -29,7 +29,9 @@ def tenancy(request):
     context.update(
         current_org=membership.organization,
         current_membership=membership,
-        # Evaluated lazily by the switcher in the base template.
-        user_memberships=Membership.objects.filter(user=request.user).select_related("organization"),
+        # Read by the switcher in the base template: the chokepoint's own list when it made
+        # one (no second query), else evaluated lazily.
+        user_memberships=getattr(request, "user_memberships", None)
+        or Membership.objects.filter(user=request.user).select_related("organization"),
     )
     return context

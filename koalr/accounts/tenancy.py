@@ -27,11 +27,14 @@ def active_membership(request):
     user = request.user
     if not user.is_authenticated:
         return None
-    memberships = Membership.objects.select_related("organization").filter(user=user)
+    # One query for all of them (a user belongs to a handful of organizations): the
+    # organization switcher of every page lists them too (context_processors.tenancy).
+    memberships = list(Membership.objects.select_related("organization").filter(user=user))
+    request.user_memberships = memberships
     org_id = request.session.get(SESSION_KEY)
-    membership = memberships.filter(organization_id=org_id).first() if org_id else None
+    membership = next((m for m in memberships if m.organization_id == org_id), None) if org_id else None
     if membership is None:
-        membership = memberships.order_by("created_at", "pk").first()
+        membership = min(memberships, key=lambda m: (m.created_at, m.pk), default=None)
         if membership is not None:
             request.session[SESSION_KEY] = membership.organization_id
     return membership

@@ -13,7 +13,7 @@ from analytics.models import ClaudeCodeActorDay, Tool, ToolDay, ToolOrgDay
 from integrations.claude_code.options import ClaudeCodeSyncOptions
 from integrations.models import Connection, Provider
 from people.models import Person
-from tests.fixtures.analytics_data import seed_usage
+from tests.fixtures.analytics_data import rebuild_from_facts, seed_usage
 
 pytestmark = [pytest.mark.browser]
 
@@ -66,6 +66,7 @@ def test_connect_claude_code_in_the_ui_and_see_three_tools(tab, live_server, org
     ToolOrgDay.objects.create(
         organization=org, tool=Tool.COPILOT, day=SIM_NOW.date(), active_people=1, people=1
     )
+    rebuild_from_facts(org)  # the fact was written by hand: derive what a refresh would
 
     tab.goto(f"{live_server.url}/settings/integrations/")
     tab.click("#provider-claude_code >> text=Connect")

@@ -17,6 +17,7 @@ from analytics.services import refresh_after_sync
 from analytics.services.claude_code import store_console_day, upsert_claude_code_users
 from integrations.claude_code.records import parse_console_row, parse_roster_user
 from people.models import Person
+from tests.fixtures.analytics_data import rebuild_from_facts
 
 from .fakes import console_row
 from .test_views import text as page_text
@@ -108,6 +109,7 @@ def test_overlap_counts_people_in_one_two_and_three_tools(org, claude):
     ToolDay.objects.create(
         organization=org, tool=Tool.COPILOT, person=bob, day=day(40), active=True
     )  # outside
+    rebuild_from_facts(org)
     overlap = tool_overlap(org, day(6), TODAY)
     assert overlap["people"] == 3 and overlap["by_count"] == {1: 1, 2: 1, 3: 1}
     assert [(c["labels"], c["people"]) for c in overlap["combos"]] == [
@@ -119,6 +121,7 @@ def test_overlap_counts_people_in_one_two_and_three_tools(org, claude):
 def test_the_tools_page_shows_the_overlap(admin_client, org, claude):
     ada = Person.objects.get(organization=org, primary_email="ada@x.io")
     ToolDay.objects.create(organization=org, tool=Tool.CURSOR, person=ada, day=day(1), active=True)
+    rebuild_from_facts(org)
     body = text(admin_client.get(TOOLS, {"range": "7"}))
     assert "People active in more than one tool" in body and "Cursor + Claude Code" in body
 

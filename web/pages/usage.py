@@ -33,15 +33,19 @@ class UsageData:
 
 def load(org, filters: DashboardFilters, model_param: str, *, member=None) -> UsageData:
     start, end = filters.start, filters.end
-    model_daily = selectors.model_daily_usage(org, start, end, member=member)
+    # The cycle-to-date line needs the spend since the cycle start before `start`, the
+    # headline the previous period: one read of the per-model rows covers all three.
+    anchor = selectors.latest_cycle_start(org)
+    series_start = min(start, selectors.cycle_start_for(start, anchor))
+    earliest = min(series_start, selectors.previous_period(start, end)[0])
+    all_model_daily = selectors.model_daily_usage(org, earliest, end, member=member)
+    model_daily = [row for row in all_model_daily if row["day"] >= start]
     models = selectors.models_from_daily(model_daily)
     apply_model(filters, model_param, {m["model"] for m in models})
     model = filters.model or None
-    # The cycle-to-date line needs the spend since the cycle start before `start`.
-    anchor = selectors.latest_cycle_start(org)
-    series_start = min(start, selectors.cycle_start_for(start, anchor))
-    full_series = selectors.daily_series(org, series_start, end, member=member, model=model)
-    # The headline's distinct-active pass is the costliest read: cached per data version.
+    full_series = selectors.daily_series(
+        org, series_start, end, member=member, model=model, model_daily=all_model_daily
+    )
     version = cache.data_version(org)
     return UsageData(
         filters=filters,
@@ -51,7 +55,9 @@ def load(org, filters: DashboardFilters, model_param: str, *, member=None) -> Us
         model_daily=model_daily,
         models=models,
         ai_code=selectors.ai_code_daily(org, start, end, member=member),
-        head=cache.headline(org, version, start, end, member=member, model=model),
+        head=cache.headline(
+            org, version, start, end, member=member, model=model, model_daily=all_model_daily
+        ),
         data_version=version,
     )
 

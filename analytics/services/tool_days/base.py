@@ -10,6 +10,7 @@ from django.db.models import Max, Min
 from people.models import TeamClosure, TeamMembership
 
 from ...models import ToolDay, ToolOrgDay, ToolTeamDay
+from ..activity_months import rebuild_activity_months
 
 # The neutral metrics, in the column order every tool's mapping uses.
 METRICS = [
@@ -68,11 +69,14 @@ def _team_rollup_sqls() -> list[str]:
 
 
 def rebuild_team_days(cursor, params: dict) -> None:
+    """Rebuild what is derived from one tool's facts of start..end beyond ToolOrgDay: the team
+    rollup and the per-month activity bitmasks (for the whole months those days fall in)."""
     ToolTeamDay.objects.filter(
         organization_id=params["org"], tool=params["tool"], day__range=(params["start"], params["end"])
     ).delete()
     for sql in _team_rollup_sqls():
         cursor.execute(sql, params)
+    rebuild_activity_months(cursor, params["org"], params["tool"], params["start"], params["end"])
 
 
 def refresh_team_days(organization_id: int, start: date | None = None, end: date | None = None) -> None:
