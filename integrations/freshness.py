@@ -9,7 +9,7 @@ run in-process and no beat runs) nothing is scheduled and the page says so.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
@@ -55,6 +55,9 @@ class Freshness:
     tools: tuple[ToolFreshness, ...]
     scheduled: bool  # a beat runs (REDIS_URL set); False in the embedded mode
     today: date
+    # The organization's connections by provider (key column deferred), so the page's other
+    # reads of them (the dashboard's sync state) need no query of their own.
+    connections: dict = field(default_factory=dict, compare=False, repr=False)
 
     def provisional_by_tool(self) -> dict[str, date]:
         return {t.tool: t.provisional_from for t in self.tools}
@@ -88,26 +91,26 @@ def tool_freshness(org, *, now: datetime) -> Freshness:
     )
     connections = (
         Connection.objects.filter(organization=org)
+        .defer("encrypted_api_key")
         .annotate(newest_day=Subquery(newest_day))
-        .values("provider", "status", "last_synced_at", "config", "newest_day")
     )
     scheduled = beat_scheduled()
-    by_tool = {c["provider"]: c for c in connections}
+    by_tool = {c.provider: c for c in connections}
     entries = []
     for tool in ORDER:
         conn = by_tool.get(tool)
         if conn is None:
             continue
-        last = conn["last_synced_at"]
-        paused = conn["status"] == Connection.Status.KEY_REJECTED
+        last = conn.last_synced_at
+        paused = conn.status == Connection.Status.KEY_REJECTED
         next_at = None if paused or not scheduled else next_run(SYNC_TASKS[tool], now)
         command = SYNC_COMMANDS[tool].format(slug=org.slug)
-        source = (conn["config"] or {}).get("source", "") if isinstance(conn["config"], dict) else ""
+        source = (conn.config or {}).get("source", "") if isinstance(conn.config, dict) else ""
         entries.append(
             ToolFreshness(
                 tool=tool,
                 label=Provider(tool).label,
-                data_through=rules.data_through(conn["newest_day"], today),
+                data_through=rules.data_through(conn.newest_day, today),
                 last_synced_at=last,
                 last_synced_ago=ago(last, now),
                 next_sync_at=next_at,
@@ -120,7 +123,7 @@ def tool_freshness(org, *, now: datetime) -> Freshness:
                 paused=paused,
             )
         )
-    return Freshness(tools=tuple(entries), scheduled=scheduled, today=today)
+    return Freshness(tools=tuple(entries), scheduled=scheduled, today=today, connections=by_tool)
 
 
 def ago(moment: datetime | None, now: datetime) -> str:

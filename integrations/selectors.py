@@ -55,10 +55,18 @@ def cursor_connection(
     return connections.first()
 
 
-def connection_status(org) -> dict:
+_LOOK_IT_UP = object()
+
+
+def connection_status(org, *, connection=_LOOK_IT_UP) -> dict:
     """The Cursor connection's state for the dashboard's empty and partial states, and the
-    latest sync run while one is under way (two queries at most)."""
-    conn = cursor_connection(org, only=("id", "status", "last_synced_at", "capabilities", "last_error"))
+    latest sync run while one is under way (two queries at most). A page that has already
+    read the organization's Cursor connection passes it (or None: not connected)."""
+    if connection is _LOOK_IT_UP:
+        connection = cursor_connection(
+            org, only=("id", "status", "last_synced_at", "capabilities", "last_error")
+        )
+    conn = connection
     syncing = conn is not None and conn.status in (Connection.Status.PENDING, Connection.Status.SYNCING)
     run = None
     if syncing:

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from integrations.freshness import Freshness, tool_freshness
 from integrations.models import Provider
+from integrations.selectors import connection_status
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,13 @@ def page_freshness(request) -> Freshness:
         cached = tool_freshness(request.organization, now=timezone.now())
         request._koalr_freshness = cached
     return cached
+
+
+def page_connection_status(request) -> dict:
+    """The Cursor connection's state (integrations.selectors.connection_status) from the
+    connection the freshness read already loaded: no query of its own."""
+    cursor = page_freshness(request).connections.get(Provider.CURSOR)
+    return connection_status(request.organization, connection=cursor)
 
 
 def chart_provisional(freshness: Freshness, tool: str | None = Provider.CURSOR) -> ChartProvisional:

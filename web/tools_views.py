@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from analytics.models import Tool
 from analytics.selectors.tools import SeatPrice
 from integrations.copilot import services as copilot
+from integrations.models import Provider
 from koalr.accounts.tenancy import org_required
 
 from .exports import csv_response
@@ -53,10 +54,10 @@ def _context(request, form=None) -> dict:
     org = request.organization
     filters = parse_range(request.GET, _today())
     per_person = request.membership.can_see_member_spend
-    connection = copilot.copilot_connection(org)
+    freshness = page_freshness(request)
+    connection = freshness.connections.get(Provider.COPILOT)  # read with the freshness line
     prices = seat_prices(org, connection)
     data = tools.load(org, filters.start, filters.end, _today(), prices=prices, per_person=per_person)
-    freshness = page_freshness(request)
     return {
         "data": data,
         "filters": filters,
@@ -133,11 +134,13 @@ def compare_dashboard(request):
     )
 
 
-def copilot_idle_for(org, today):
-    """Copilot's idle seats for the spend review, or None when Copilot is not connected."""
+def copilot_idle_for(org, today, connection=_LOOK_UP):
+    """Copilot's idle seats for the spend review, or None when Copilot is not connected.
+    `connection`: the Copilot connection (or None) when the caller has it already."""
     from analytics.selectors.tools import copilot_idle_seats
 
-    connection = copilot.copilot_connection(org)
+    if connection is _LOOK_UP:
+        connection = copilot.copilot_connection(org)
     if connection is None:
         return None
     return copilot_idle_seats(org, today, price=seat_prices(org, connection)[Tool.COPILOT])

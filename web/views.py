@@ -26,6 +26,7 @@ from analytics.selectors.own_teams import own_team_comparison
 from analytics.selectors.reconciliation import spend_reconciliation
 from analytics.selectors.teams import min_group_size
 from analytics.services import update_seat_price
+from integrations.models import Provider
 from integrations.selectors import connection_status
 from koalr.accounts.tenancy import org_required
 from people.access import led_team_ids, person_access
@@ -33,7 +34,7 @@ from people.access import led_team_ids, person_access
 from . import tables
 from .exports import csv_response
 from .forms import SeatPriceForm, parse_range
-from .freshness import chart_provisional, page_freshness
+from .freshness import chart_provisional, page_connection_status, page_freshness
 from .pages import render_cards, render_charts, spend, usage
 
 SPEND_CAPABILITY = "can_see_member_spend"
@@ -61,7 +62,7 @@ def _usage_context(request, *, member=None, filters=None) -> dict:
         "freshness": freshness,
         "has_data": usage.has_data(data),
         "last_day_empty": usage.last_day_empty(data),
-        "sync": connection_status(org),
+        "sync": page_connection_status(request),
         "is_admin": request.membership.can_see_member_spend,
         "nav_section": "analytics",
         "data_version": data.data_version,
@@ -325,7 +326,7 @@ def _spend_context(request, overview, form=None, filters=None, team_name="") -> 
         "idle_more": max(0, len(overview["idle_14"]) - IDLE_ROWS_SHOWN),
         "seat_form": form
         or SeatPriceForm(initial={"seat_price": f"{overview['seat_price_cents'] / 100:.2f}"}),
-        "sync": connection_status(request.organization),
+        "sync": page_connection_status(request),
         "is_admin": True,
         "view": "spend",
         "nav_section": "spend",
@@ -342,7 +343,9 @@ def spend_review(request):
     context = _spend_context(request, overview, filters=filters, team_name=name)
     from .tools_views import copilot_idle_for  # Copilot's idle seats join the list (tools_views.py)
 
-    context["copilot_idle"] = copilot_idle_for(request.organization, _today())
+    context["copilot_idle"] = copilot_idle_for(
+        request.organization, _today(), page_freshness(request).connections.get(Provider.COPILOT)
+    )
     context["reconciliation"] = spend_reconciliation(
         request.organization,
         today=_today(),
@@ -386,7 +389,7 @@ def spend_csv(request):
 @org_required
 def sync_status(request):
     """Progress of the running sync, for the dashboard's small poll. No secrets, no rows."""
-    sync = connection_status(request.organization)
+    sync = connection_status(request.organization)  # the light read: this is polled
     return JsonResponse(
         {"status": sync["status"], "syncing": sync["syncing"], "percent": sync["percent"]},
     )

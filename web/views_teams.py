@@ -26,14 +26,13 @@ from analytics.selectors.team_lens import (
 )
 from analytics.selectors.teams import NO_TEAM, TIER_RULE, min_group_size
 from analytics.services import chargeback as chargeback_service
-from integrations.selectors import connection_status
 from koalr.accounts.tenancy import org_required
 from people.access import person_access
 from people.models import Team
 
 from .exports import _neutralise
 from .forms import apply_team, parse_range
-from .freshness import chart_provisional, page_freshness
+from .freshness import chart_provisional, page_connection_status, page_freshness
 from .pages import render_cards, render_charts
 from .pages import teams as page
 
@@ -149,7 +148,7 @@ def team_dashboard(request):
         "freshness": page_freshness(request),
         "has_data": any(r["active_users"] or r["spend_cents"] or r["requests"] for r in data.series),
         "last_day_empty": False,
-        "sync": connection_status(org),
+        "sync": page_connection_status(request),
         "is_admin": request.membership.can_see_member_spend,
         "nav_section": "analytics",
         "view": "team",

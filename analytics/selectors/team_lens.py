@@ -47,11 +47,15 @@ def team_person_ids(org, key: str, start: date, end: date) -> set[int] | None:
         return set(
             Person.objects.filter(organization=org).exclude(pk__in=with_team).values_list("pk", flat=True)
         )
-    team = Team.objects.filter(organization=org, slug=key).first()
-    if team is None:
+    # One query: the team's subtree by its slug, inside the memberships' query. Only an empty
+    # answer asks whether the team exists at all (an unknown key is None, an empty team is {}).
+    subtree = TeamClosure.objects.filter(
+        organization=org, ancestor__organization=org, ancestor__slug=key
+    ).values("descendant_id")
+    people = set(memberships.filter(team_id__in=subtree).values_list("person_id", flat=True))
+    if not people and not Team.objects.filter(organization=org, slug=key).exists():
         return None
-    subtree = TeamClosure.objects.filter(organization=org, ancestor=team).values("descendant_id")
-    return set(memberships.filter(team_id__in=subtree).values_list("person_id", flat=True))
+    return people
 
 
 def team_daily(org, key: str, start: date, end: date, *, tool: str = Tool.CURSOR) -> list[dict]:
