@@ -1,8 +1,8 @@
 """Normalized records returned by the Cursor client.
 
 The client turns every response shape Cursor has used (see docs/cursor-api.md §5–§6)
-into these frozen dataclasses (the records a backfill holds by the million: equally immutable
-NamedTuples), so code above the client never sees raw JSON:
+into these frozen dataclasses (usage events and daily rows, built by the hundred thousand:
+equally immutable NamedTuples), so code above the client never sees raw JSON:
 
 - emails are lowercased and stripped;
 - user ids are ``str`` whether Cursor sent ``12345`` or ``"user_…"`` ("" when absent);
@@ -149,9 +149,8 @@ class LeaderboardEntry:
     values: dict
 
 
-class AiCommit(NamedTuple):
-    """One AI-attributed commit. Bulk records are NamedTuples: see ``UsageEvent``."""
-
+@dataclass(frozen=True, slots=True)
+class AiCommit:
     commit_hash: str
     user_id: str
     email: str
@@ -172,9 +171,8 @@ class AiCommit(NamedTuple):
     created_at: datetime
 
 
-class AiChange(NamedTuple):
-    """One accepted AI change. Bulk records are NamedTuples: see ``UsageEvent``."""
-
+@dataclass(frozen=True, slots=True)
+class AiChange:
     change_id: str
     user_id: str
     email: str
