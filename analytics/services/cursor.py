@@ -195,6 +195,10 @@ def _json_numbers(value):
     return value
 
 
+# The ON CONFLICT targets of the AI code upserts: each model's unique constraint, named once.
+AI_COMMIT_CONFLICT = ("organization_id", "commit_hash", "ingested_at")
+AI_CHANGE_CONFLICT = ("organization_id", "change_id")
+
 AI_COMMIT_VALUES = [
     "member_id", "email", "repo_name", "branch_name", "is_primary_branch", "commit_source",
     "total_lines_added", "total_lines_deleted", "tab_lines_added", "tab_lines_deleted",
@@ -237,7 +241,7 @@ def upsert_ai_commits(organization_id: int, commits: Iterable, directory: Member
         AiCommit,
         ["organization_id", "commit_hash", "ingested_at", *AI_COMMIT_VALUES],
         rows,
-        conflict=["organization_id", "commit_hash", "ingested_at"],
+        conflict=AI_COMMIT_CONFLICT,
         update=AI_COMMIT_VALUES,
     )
 
@@ -272,7 +276,7 @@ def upsert_ai_changes(organization_id: int, changes: Iterable, directory: Member
         AiChange,
         ["organization_id", "change_id", *AI_CHANGE_VALUES],
         rows,
-        conflict=["organization_id", "change_id"],
+        conflict=AI_CHANGE_CONFLICT,
         update=AI_CHANGE_VALUES,
     )
 
