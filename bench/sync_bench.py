@@ -1,18 +1,29 @@
 #!/usr/bin/env python
 """Benchmark: a full Cursor backfill from the simulator into PostgreSQL, end to end.
 
-    python bench/sync_bench.py                 # 1,000 seats × 30 days, rate limits off
-    python bench/sync_bench.py --rate-limits   # Cursor's real per-minute limits, client and server
+    python bench/sync_bench.py                   # 1,000 seats × 30 days, rate limits off
+    python bench/sync_bench.py --days 15,30      # two backfills: peak RSS must not grow with days
+    python bench/sync_bench.py --profile         # + the costliest functions of every sync thread
+    python bench/sync_bench.py --rate-limits     # Cursor's real per-minute limits, client and server
 
-Starts the simulator in-process on loopback, creates a fresh organization and connection in
-the benchmark database (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/koalr_bench,
-created and migrated if needed) and times `run_sync` — HTTP, parsing, fingerprinting, COPY
-upserts and rollups. The simulator generates its data before the clock starts, so the figures
-are ours, not the simulator's.
+Three kinds of process, so each figure belongs to one of them:
 
-With --rate-limits it also prints the floor the limits impose: for each rate-limit bucket,
-(requests it needed − the burst a fresh window admits) ÷ requests allowed per minute; the
-floor is the slowest bucket, since buckets are independent and the sync runs them in parallel.
+- the simulated Cursor runs in its own process (as the real Cursor would); its CPU seconds
+  during the sync are read from /proc/<pid>/stat and printed, so the sync's figures are ours;
+- each backfill runs in a fresh child process (fork of a parent that never imports Django):
+  its CPU seconds (getrusage) and its peak RSS (VmHWM of /proc/self/status) are the worker's;
+- the limit of the database (raw COPY and COPY+upsert of usage-event-shaped rows through
+  ``analytics.services.bulk``) is measured in another child on the same database in the same
+  run, and the end-to-end rate is printed as a fraction of it.
+
+The benchmark database (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/koalr_bench)
+is created and migrated if needed. Earlier benchmark organizations are removed first when the
+database holds nothing else and no sync is running there (``--keep`` leaves them), so every run
+starts from the same state.
+
+With --rate-limits it prints the floor the limits impose: per rate-limit bucket, requests ÷
+requests allowed per minute (and the burst-aware form: a fresh window admits `limit` at once);
+the floor is the slowest bucket, since buckets are independent and lanes run them in parallel.
 Prints figures only; no asserts.
 """
 
@@ -22,6 +33,7 @@ import argparse
 import math
 import multiprocessing
 import os
+import resource
 import sys
 import time
 from collections import Counter
@@ -34,6 +46,39 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "koalr.settings")
 os.environ.setdefault("DEBUG", "1")  # development defaults for SECRET_KEY / encryption keys
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/koalr_bench")
 os.environ.setdefault("LOG_LEVEL", "WARNING")  # one log line per HTTP call would dominate the output
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+# part of a sync -> the table its rows land in (for per-part row counts)
+PART_TABLES = {
+    "members": "CursorMember",
+    "daily_usage": "DailyUsage",
+    "usage_events": "UsageEvent",
+    "spend": "SpendSnapshot",
+    "analytics": "TeamAnalytics",
+    "ai_code_commits": "AiCommit",
+    "ai_code_changes": "AiChange",
+}
+
+
+def cpu_seconds_of(pid: int) -> float:
+    """User + system CPU seconds of a process (all its threads), from /proc/<pid>/stat."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime (fields 14, 15)
+
+
+def peak_rss_mb() -> float:
+    """VmHWM of this process: its peak resident set size."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def own_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def ensure_database(url: str) -> None:
@@ -48,6 +93,9 @@ def ensure_database(url: str) -> None:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
+# -- the simulated Cursor ---------------------------------------------------------------------
+
+
 def serve_simulator(pipe, seats: int, days: int, seed: int, rate_limits: bool, window: float) -> None:
     """Child process: the simulated Cursor, so its CPU is not ours (as with the real Cursor)."""
     from simulators.cursor import CursorSimulator
@@ -55,49 +103,22 @@ def serve_simulator(pipe, seats: int, days: int, seed: int, rate_limits: bool, w
     sim = CursorSimulator(rate_limits=rate_limits, rate_window_seconds=window)
     team = sim.add_team(seats=seats, days=days, seed=seed)
     started = time.perf_counter()
-    team.warm()
+    team.warm(ai_code=True)
     pipe.send((sim.start(), team.api_key, time.perf_counter() - started))
     while (message := pipe.recv()) != "stop":
         if message == "log":
             pipe.send(list(team.request_log))
+            team.request_log.clear()
+        elif message == "reset":
+            sim.reset_rate_limit_buckets()
+            pipe.send("ok")
     sim.stop()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seats", type=int, default=1000)
-    parser.add_argument("--days", type=int, default=30, help="days to backfill")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--rate-limits", action="store_true", help="Cursor's real per-minute limits")
-    parser.add_argument(
-        "--window-seconds",
-        type=float,
-        default=60.0,
-        help="length of a rate-limit window (60 = Cursor's; smaller runs a scaled-down check)",
-    )
-    parser.add_argument("--sequential", action="store_true", help="run the streams one after another")
-    parser.add_argument(
-        "--admin-only",
-        action="store_true",
-        help="skip the Enterprise streams (analytics, AI code), as for a team without that plan",
-    )
-    args = parser.parse_args()
+# -- children that use Django -----------------------------------------------------------------
 
-    # Start the simulator before Django opens any database connection (fork safety). It keeps
-    # one extra day of history so the backfill window is fully populated.
-    parent_pipe, child_pipe = multiprocessing.Pipe()
-    child = multiprocessing.get_context("fork").Process(
-        target=serve_simulator,
-        args=(child_pipe, args.seats, args.days + 1, args.seed, args.rate_limits, args.window_seconds),
-        daemon=True,
-    )
-    child.start()
-    base_url, api_key, warm_seconds = parent_pipe.recv()
-    print(
-        f"simulator: {args.seats:,} seats × {args.days} days generated in {warm_seconds:.1f} s, at {base_url}"
-    )
 
-    ensure_database(os.environ["DATABASE_URL"])
+def setup_django() -> None:
     import django
 
     django.setup()
@@ -105,9 +126,35 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
 
-    from analytics.models import DailyUsage, UsageEvent
-    from integrations.cursor.ratelimit import DEFAULT_LIMITS, InProcessRateLimiter, NoRateLimit
+
+def prepare_database(pipe, keep: bool) -> None:
+    """Migrate; remove earlier benchmark organizations if the database holds nothing else."""
+    setup_django()
+    from django.db import connection
+
+    from integrations.models import SyncRun
+    from koalr.accounts.models import Organization
+
+    removed = 0
+    orgs = Organization.objects.all()
+    busy = SyncRun.objects.filter(status__in=SyncRun.ACTIVE_STATUSES).exists()  # another bench's
+    if not keep and not busy and orgs.exists() and not orgs.exclude(slug__startswith="bench-").exists():
+        removed = orgs.count()
+        with connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {Organization._meta.db_table} CASCADE")  # nosec B608  # model metadata
+    pipe.send(removed)
+
+
+def sync_child(pipe, args, days: int, base_url: str, api_key: str, sim_pid: int) -> None:
+    """One backfill of ``days`` days in this fresh process; sends its figures to the parent."""
+    setup_django()
+    import django
+
+    from analytics import models as analytics_models
+    from analytics.services import EventWriter
+    from integrations.cursor.ratelimit import InProcessRateLimiter, NoRateLimit
     from integrations.cursor.sync import SyncOptions, run_sync, runner, windows
+    from integrations.cursor.sync.streams import StreamRunner
     from integrations.models import Connection, SyncRun
     from koalr.accounts.models import Organization
 
@@ -116,7 +163,6 @@ def main() -> None:
     django.conf.settings.CURSOR_SYNC_OPTIONS = SyncOptions(
         limiter=limiter, parallel=False if args.sequential else None
     )
-
     stamp = time.strftime("%Y%m%d-%H%M%S")
     org = Organization.objects.create(name=f"Bench {stamp}", slug=f"bench-{stamp}-{os.getpid()}")
     conn = Connection(
@@ -131,80 +177,307 @@ def main() -> None:
         organization=org,
         connection=conn,
         trigger=SyncRun.Trigger.COMMAND,
-        window_start=end - timedelta(days=args.days - 1),
+        window_start=end - timedelta(days=days - 1),
         window_end=end,
     )
 
-    stream_times: dict[str, list[float]] = {}
-    derived_seconds = [0.0]
+    # A worker runs with DEBUG off: Django's debug cursor would keep the last 9,000 queries.
+    django.conf.settings.DEBUG = False
+    part_times: dict[str, tuple[float, float, float]] = {}  # part -> (start, end, CPU s of its thread)
+    run_part = StreamRunner.run_part
+
+    def timed_part(self, part):
+        started, cpu = time.perf_counter(), time.thread_time()
+        try:
+            return run_part(self, part)
+        finally:
+            part_times[part] = (started, time.perf_counter(), time.thread_time() - cpu)
+
+    StreamRunner.run_part = timed_part
+    derived = [0.0, 0.0]  # wall, CPU seconds of the rebuild (rollups, first/last seen, ToolDay)
 
     def timed(fn):
         def wrapper(*a, **kw):
-            t = time.perf_counter()
+            started, cpu = time.perf_counter(), time.thread_time()
             try:
                 return fn(*a, **kw)
             finally:
-                derived_seconds[0] += time.perf_counter() - t
+                derived[0] += time.perf_counter() - started
+                derived[1] += time.thread_time() - cpu
 
         return wrapper
 
-    runner.refresh_after_sync = timed(runner.refresh_after_sync)
+    # The rebuild overlaps the slowest streams where the runner can (lanes.py); older versions
+    # of the runner only had refresh_after_sync.
+    for name in ("rebuild_after_sync", "refresh_after_sync"):
+        if hasattr(runner, name):
+            setattr(runner, name, timed(getattr(runner, name)))
+    writer_cpu = [0.0]
+    drain = getattr(EventWriter, "_drain", None)
 
-    def on_progress(r):
-        now = time.perf_counter()
-        for stream, entry in r.progress.items():
-            times = stream_times.setdefault(stream, [None, None])
-            if entry["status"] == "running" and times[0] is None:
-                times[0] = now
-            if entry["status"] in ("done", "failed", "skipped", "unavailable") and times[1] is None:
-                times[1] = now
+    if drain is not None:
 
-    started = time.perf_counter()
-    run = run_sync(run.pk, progress=on_progress)
+        def timed_drain(self):
+            cpu = time.thread_time()
+            try:
+                return drain(self)
+            finally:
+                writer_cpu[0] += time.thread_time() - cpu
+
+        EventWriter._drain = timed_drain
+
+    if args.profile:
+        import yappi
+
+        yappi.set_clock_type("cpu")
+        yappi.start()
+    sim_cpu, cpu, started = cpu_seconds_of(sim_pid), own_cpu_seconds(), time.perf_counter()
+    run = run_sync(run.pk)
     wall = time.perf_counter() - started
+    cpu, sim_cpu = own_cpu_seconds() - cpu, cpu_seconds_of(sim_pid) - sim_cpu
+    rss = peak_rss_mb()
+    profile = profile_report(args.profile_lines) if args.profile else ""
 
-    events = UsageEvent.objects.filter(organization=org).count()
-    daily = DailyUsage.objects.filter(organization=org).count()
-    print(f"run: {run.status} — {run.message}")
-    print(f"wall time: {wall:.2f} s")
-    print(f"usage events stored: {events:,}  ->  {events / wall:,.0f} events/s end to end")
-    print(f"daily usage rows stored: {daily:,}  ->  {daily / wall:,.0f} daily rows/s end to end")
-    for stream, (s, e) in stream_times.items():
-        if s is not None and e is not None:
-            rows = run.progress[stream]["rows"]
-            print(f"  {stream:<13} {e - s:7.2f} s  {rows:>9,} rows  ({rows / max(e - s, 1e-9):,.0f} rows/s)")
+    rows = {
+        part: getattr(analytics_models, model).objects.filter(organization=org).count()
+        for part, model in PART_TABLES.items()
+    }
+    rows["groups"] = run.progress["groups"]["rows"]
+    pipe.send(
+        {
+            "status": str(run.status),
+            "message": str(run.message),
+            "wall": wall,
+            "cpu": cpu,
+            "sim_cpu": sim_cpu,
+            "rss_mb": rss,
+            "rows": rows,
+            "parts": {p: (e - s, c) for p, (s, e, c) in part_times.items()},
+            "derived": derived,
+            "writer_cpu": writer_cpu[0],
+            "profile": profile,
+        }
+    )
 
-    parent_pipe.send("log")
-    log = parent_pipe.recv()
-    print(f"  rollups + first/last seen {derived_seconds[0]:.2f} s")
+
+def profile_report(lines: int) -> str:
+    """The functions with the most own CPU time, per thread (yappi, CPU clock)."""
+    import io
+
+    import yappi
+
+    yappi.stop()
+    out = io.StringIO()
+    threads = sorted(yappi.get_thread_stats(), key=lambda t: -t.ttot)
+    for t in threads:
+        if t.ttot < 0.5:
+            continue
+        out.write(f"\n-- thread {t.name} (id {t.id}): {t.ttot:.1f} CPU s --\n")
+        stats = yappi.get_func_stats(ctx_id=t.id)
+        stats.sort("tsub", "desc")
+        for s in list(stats)[:lines]:
+            where = f"{Path(s.module).name}:{s.lineno}"
+            out.write(f"  own {s.tsub:7.2f}  total {s.ttot:7.2f}  calls {s.ncall:>9,}  {s.name} ({where})\n")
+    return out.getvalue()
+
+
+def limit_child(pipe, n: int, seats: int) -> None:
+    """The database's limit on the same database, now: usage-event-shaped rows (a) COPYed raw
+    into a staging table of the same shape, (b) COPY+upserted through analytics.services.bulk
+    (the sync's own path), each as rows per second."""
+    setup_django()
+    import random
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from django.db import connection, transaction
+
+    from analytics.models import CursorMember, UsageEvent
+    from analytics.services import bulk, usage_events
+    from analytics.services.usage_events import EVENT_COLUMNS
+
+    conflict = getattr(usage_events, "USAGE_EVENT_CONFLICT", ("organization_id", "fingerprint"))
+    from koalr.accounts.models import Organization
+
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    org = Organization.objects.create(name=f"Bench limit {stamp}", slug=f"bench-limit-{stamp}-{os.getpid()}")
+    members = CursorMember.objects.bulk_create(
+        CursorMember(organization=org, email=f"dev{i}@bench.example") for i in range(seats)
+    )
+    rng = random.Random(1)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    rows = []
+    for i in range(n):
+        ts = start + timedelta(seconds=i * 5)
+        rows.append(
+            (
+                org.id, members[i % seats].id, f"{rng.getrandbits(256):064x}", ts, ts.date(),
+                "claude-4-sonnet", "Usage-based", False, Decimal("1.25"), True, 1200 + i % 900,
+                300 + i % 200, 0, 5000, Decimal("2.345678"), Decimal("2.845678"), Decimal("0.5"),
+                False, True, f"conv-{i % 5000}",
+            )
+        )  # fmt: skip
+    results = {}
+    qn = connection.ops.quote_name
+    cols = ", ".join(qn(c) for c in EVENT_COLUMNS)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMP TABLE _bench_copy ON COMMIT DROP AS SELECT {cols} "  # nosec B608  # model metadata
+            f"FROM {UsageEvent._meta.db_table} WITH NO DATA"
+        )
+        started = time.perf_counter()
+        with cursor.cursor.copy(f"COPY _bench_copy ({cols}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        results["raw COPY (text)"] = n / (time.perf_counter() - started)
+        if hasattr(bulk, "copy_rows"):  # binary where the types allow
+            cursor.execute("TRUNCATE _bench_copy")
+            started = time.perf_counter()
+            bulk.copy_rows(cursor, "_bench_copy", EVENT_COLUMNS, rows, types_of=UsageEvent._meta.db_table)
+            results["raw COPY (bulk.copy_rows)"] = n / (time.perf_counter() - started)
+    started = time.perf_counter()
+    bulk.upsert(UsageEvent, EVENT_COLUMNS, rows, conflict=conflict)
+    results["COPY+upsert (bulk.upsert)"] = n / (time.perf_counter() - started)
+    UsageEvent.objects.filter(organization=org)._raw_delete(UsageEvent.objects.db)
+    org.delete()
+    pipe.send(results)
+
+
+def in_child(target, *args):
+    """Run ``target(pipe, *args)`` in a fresh forked process and return what it sends."""
+    parent, child = multiprocessing.Pipe()
+    process = multiprocessing.get_context("fork").Process(target=target, args=(child, *args))
+    process.start()
+    child.close()
+    try:
+        result = parent.recv()
+    except EOFError:
+        process.join()
+        raise SystemExit(f"{target.__name__} died (exit code {process.exitcode})") from None
+    process.join()
+    return result
+
+
+# -- the report -------------------------------------------------------------------------------
+
+
+def print_sync(days: int, r: dict, limit: float | None) -> None:
+    total = sum(r["rows"].values())
+    wall = r["wall"]
+    print(f"\n== backfill of {days} days: {r['status']} — {r['message']}")
+    print(f"wall time {wall:.2f} s")
+    print("  part              wall s       rows     rows/s   CPU s of its thread")
+    order = list(PART_TABLES) + ["groups"]
+    for part, (seconds, cpu) in sorted(r["parts"].items(), key=lambda kv: order.index(kv[0])):
+        n = r["rows"].get(part, 0)
+        print(f"  {part:<16} {seconds:7.2f} {n:>10,} {n / max(seconds, 1e-9):>10,.0f}   {cpu:6.1f}")
+    print(f"  usage events writer thread: {r['writer_cpu']:.1f} CPU s")
+    print(f"  rollups + first/last seen + ToolDay: {r['derived'][0]:.2f} s ({r['derived'][1]:.1f} CPU s)")
+    line = f"all streams end to end: {total:,} rows in {wall:.2f} s -> {total / wall:,.0f} rows/s"
+    if limit:
+        line += f" = {total / wall / limit:.2f} × the COPY+upsert limit"
+    print(line)
+    print(f"usage events: {r['rows']['usage_events'] / wall:,.0f} events/s end to end")
+    print(
+        f"CPU seconds: ours (sync process) {r['cpu']:.1f}, the simulator's {r['sim_cpu']:.1f}; "
+        f"ours per 100k rows {r['cpu'] / max(total, 1) * 1e5:.2f}"
+    )
+    print(f"worker peak RSS (VmHWM of the sync process): {r['rss_mb']:.0f} MB")
+    if r["profile"]:
+        print("profile (yappi, CPU clock, own time per function, per thread):" + r["profile"])
+
+
+def print_floor(log: list, wall: float, window: float) -> None:
+    from integrations.cursor.ratelimit import DEFAULT_LIMITS
+
     by_bucket: Counter[str] = Counter()
     for _, family, path, status in log:
         if status == 200:
-            bucket = f"ai_code:{path.rsplit('/', 1)[-1]}" if family == "ai_code" else family
-            by_bucket[bucket] += 1
+            by_bucket[f"ai_code:{path.rsplit('/', 1)[-1]}" if family == "ai_code" else family] += 1
     throttled = sum(1 for *_, status in log if status == 429)
     print(f"requests: {sum(by_bucket.values()):,} answered 200, {throttled} answered 429")
-    if args.rate_limits:
-        minutes = args.window_seconds / 60.0
-        floors = {}
-        for bucket, n in sorted(by_bucket.items()):
-            limit = DEFAULT_LIMITS[bucket.split(":")[0]]
-            # A fresh window admits `limit` requests at once; each further `limit` costs a window.
-            floors[bucket] = max(0, math.ceil(n / limit) - 1) * args.window_seconds
-            plain = n / limit * minutes * 60
-            print(
-                f"  {bucket:<17} {n:5d} requests at {limit}/min: floor {floors[bucket]:7.1f} s (n/limit: {plain:7.1f} s)"
-            )
-        floor = max(floors.values())
-        plain_floor = max(
-            n / DEFAULT_LIMITS[b.split(":")[0]] * args.window_seconds for b, n in by_bucket.items()
-        )
-        print(f"floor (slowest bucket, burst-aware): {floor:.1f} s  ->  wall / floor = {wall / floor:.2f}")
+    floors, plain = {}, {}
+    for bucket, n in sorted(by_bucket.items()):
+        limit = DEFAULT_LIMITS[bucket.split(":")[0]]
+        # A fresh window admits `limit` requests at once; each further `limit` costs a window.
+        floors[bucket] = max(0, math.ceil(n / limit) - 1) * window
+        plain[bucket] = n / limit * window
         print(
-            f"floor (requests ÷ allowed per minute): {plain_floor:.1f} s  ->  wall / floor = {wall / plain_floor:.2f}"
+            f"  {bucket:<17} {n:5d} requests at {limit}/window: "
+            f"floor {floors[bucket]:7.1f} s (requests ÷ limit: {plain[bucket]:7.1f} s)"
         )
-    parent_pipe.send("stop")
-    child.join(timeout=10)
+    floor, plain_floor = max(floors.values()), max(plain.values())
+    print(
+        f"floor, requests ÷ limit (slowest bucket): {plain_floor:.1f} s -> wall / floor = {wall / plain_floor:.3f}"
+    )
+    if floor:
+        print(f"floor, burst-aware (slowest bucket): {floor:.1f} s -> wall / floor = {wall / floor:.3f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seats", type=int, default=1000)
+    parser.add_argument("--days", default="30", help="days to backfill; a comma list runs one backfill each")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--rate-limits", action="store_true", help="Cursor's real per-minute limits")
+    parser.add_argument(
+        "--window-seconds",
+        type=float,
+        default=60.0,
+        help="length of a rate-limit window (60 = Cursor's; smaller runs a scaled-down check)",
+    )
+    parser.add_argument("--sequential", action="store_true", help="run the streams one after another")
+    parser.add_argument(
+        "--admin-only",
+        action="store_true",
+        help="skip the Enterprise streams (analytics, AI code), as for a team without that plan",
+    )
+    parser.add_argument("--profile", action="store_true", help="profile every thread of the sync (yappi)")
+    parser.add_argument("--profile-lines", type=int, default=25)
+    parser.add_argument("--limit-rows", type=int, default=200_000, help="rows of the COPY limit check")
+    parser.add_argument("--keep", action="store_true", help="keep earlier benchmark organizations")
+    args = parser.parse_args()
+    day_counts = [int(d) for d in args.days.split(",")]
+
+    # The simulator keeps one extra day of history so the backfill window is fully populated.
+    sim_pipe, child_pipe = multiprocessing.Pipe()
+    sim = multiprocessing.get_context("fork").Process(
+        target=serve_simulator,
+        args=(child_pipe, args.seats, max(day_counts) + 1, args.seed, args.rate_limits, args.window_seconds),
+        daemon=True,
+    )
+    sim.start()
+    base_url, api_key, warm_seconds = sim_pipe.recv()
+    print(
+        f"simulator (pid {sim.pid}): {args.seats:,} seats × {max(day_counts) + 1} days generated "
+        f"in {warm_seconds:.1f} s, at {base_url}"
+    )
+    with open("/proc/loadavg") as f:
+        print(f"machine: {os.cpu_count()} cores, load average {' '.join(f.read().split()[:3])}")
+
+    ensure_database(os.environ["DATABASE_URL"])
+    removed = in_child(prepare_database, args.keep)
+    if removed:
+        print(f"removed {removed} earlier benchmark organizations")
+    limits = in_child(limit_child, args.limit_rows, args.seats)
+    print(f"database limit, {args.limit_rows:,} usage-event-shaped rows:")
+    for name, rate in limits.items():
+        print(f"  {name:<27} {rate:>9,.0f} rows/s")
+    limit = limits["COPY+upsert (bulk.upsert)"]
+
+    for days in day_counts:
+        sim_pipe.send("reset")
+        sim_pipe.recv()
+        result = in_child(sync_child, args, days, base_url, api_key, sim.pid)
+        print_sync(days, result, limit)
+        sim_pipe.send("log")
+        log = sim_pipe.recv()
+        if args.rate_limits:
+            print_floor(log, result["wall"], args.window_seconds)
+        else:
+            print(f"requests: {sum(1 for *_, s in log if s == 200):,} answered 200")
+    sim_pipe.send("stop")
+    sim.join(timeout=10)
 
 
 if __name__ == "__main__":

@@ -14,9 +14,12 @@ next run's upserts carry on from there.
 
 from __future__ import annotations
 
-import json
+import threading
 from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
 
+import orjson
 from django.db import IntegrityError, connection, models, transaction
 
 BATCH_SIZE = 5000
@@ -82,14 +85,11 @@ def insert_new(
         return 0
     if not _is_postgresql():
         return upsert(model, columns, rows, conflict=conflict)
-    qn = connection.ops.quote_name
-    cols = ", ".join(qn(c) for c in columns)
+    table = model._meta.db_table
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")  # see _copy_upsert
-            with cursor.cursor.copy(f"COPY {qn(model._meta.db_table)} ({cols}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+            copy_rows(cursor, table, columns, rows)
     except (IntegrityError, _psycopg_integrity_error()):
         # (COPY runs on the raw psycopg cursor, so its error arrives unwrapped by Django.)
         return upsert(model, columns, rows, conflict=conflict)
@@ -102,22 +102,96 @@ def _psycopg_integrity_error() -> type[Exception]:
     return psycopg.IntegrityError
 
 
+# -- COPY ---------------------------------------------------------------------------------------
+
+# Binary COPY sends each value in PostgreSQL's own wire form: nothing to format as text on our
+# side, nothing to parse on the server's (about a third less client CPU per usage event). It
+# needs every value to be exactly of its column's type, so it is used when every column is of a
+# type below and the batch's values are of the matching Python types; anything else (JSON, an
+# int where a Decimal column expects a Decimal) goes as text, as before.
+_BINARY_TYPES = {
+    "bigint": int, "integer": int, "smallint": int, "boolean": bool, "text": str,
+    "character varying": str, "date": date, "timestamp with time zone": datetime, "numeric": Decimal,
+}  # fmt: skip
+_column_types: dict[tuple[str, tuple[str, ...]], tuple[tuple[int, type], ...] | None] = {}
+_types_lock = threading.Lock()
+
+
+def _binary_types(cursor, table: str, columns: Sequence[str]) -> tuple[tuple[int, type], ...] | None:
+    """(type oid, Python type) per column of ``table`` if all of them can go binary, else None.
+    Looked up once per process and table (column types change only with a migration)."""
+    key = (table, tuple(columns))
+    if key in _column_types:
+        return _column_types[key]
+    cursor.execute(
+        "SELECT attname, atttypid::int, format_type(atttypid, NULL) FROM pg_attribute "
+        "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
+        [connection.ops.quote_name(table)],
+    )
+    by_name = {name: (oid, _BINARY_TYPES.get(kind)) for name, oid, kind in cursor.fetchall()}
+    types = tuple(by_name.get(c, (0, None)) for c in columns)
+    result = None if any(py is None for _, py in types) else types
+    with _types_lock:
+        _column_types[key] = result
+    return result
+
+
+def _fits(rows: Sequence[tuple], types: tuple[tuple[int, type], ...]) -> bool:
+    """Every value is None or exactly its column's Python type (bool is an int in Python, and
+    an int column must not get a bool); an aware datetime subclass passes too."""
+    for row in rows:
+        for value, (_, py) in zip(row, types, strict=True):
+            if (
+                value is not None
+                and value.__class__ is not py
+                and not (py is datetime and isinstance(value, datetime))
+            ):
+                return False
+    return True
+
+
+def copy_rows(
+    cursor, table: str, columns: Sequence[str], rows: Sequence[tuple], *, types_of: str | None = None
+) -> None:
+    """COPY ``rows`` into ``table`` on Django's ``cursor``: binary where it can (above), else text.
+
+    ``types_of`` names the table whose column types ``table`` has (a staging table's target).
+    """
+    qn = connection.ops.quote_name
+    cols = ", ".join(qn(c) for c in columns)
+    raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+    types = _binary_types(cursor, types_of or table, columns) if rows else None
+    if types is not None and _fits(rows, types):
+        with raw.copy(f"COPY {qn(table)} ({cols}) FROM STDIN (FORMAT BINARY)") as copy:  # nosec B608  # identifiers from model metadata
+            copy.set_types([oid for oid, _ in types])
+            for row in rows:
+                copy.write_row(row)
+        return
+    has_json = bool(rows) and any(isinstance(v, dict | list) for v in rows[0])
+    with raw.copy(f"COPY {qn(table)} ({cols}) FROM STDIN") as copy:  # nosec B608  # identifiers from model metadata
+        if has_json:
+            for row in rows:
+                copy.write_row([_copy_value(v) for v in row])
+        else:
+            for row in rows:
+                copy.write_row(row)
+
+
 def _copy_value(value):
     # COPY's text format has no adapter for dicts/lists: send JSON text into the jsonb column.
     if isinstance(value, dict | list):
-        return json.dumps(value)
+        return orjson.dumps(value).decode()
     return value
 
 
 def _copy_upsert(table, columns, rows, conflict, update) -> None:
     qn = connection.ops.quote_name
     cols = ", ".join(qn(c) for c in columns)
-    stage = qn(f"_stage_{table}")
+    stage = f"_stage_{table}"
     if update:
         action = "DO UPDATE SET " + ", ".join(f"{qn(c)} = EXCLUDED.{qn(c)}" for c in update)  # nosec B608  # identifiers from model metadata and code constants; every value is a bound parameter
     else:
         action = "DO NOTHING"
-    has_json = any(isinstance(v, dict | list) for v in rows[0])
     with transaction.atomic(), connection.cursor() as cursor:
         # A batch need not wait for its WAL flush: the run's final status is committed
         # synchronously, which flushes every earlier batch with it, and a batch lost in a
@@ -125,22 +199,15 @@ def _copy_upsert(table, columns, rows, conflict, update) -> None:
         cursor.execute("SET LOCAL synchronous_commit TO OFF")
         # Same column types as the target, none of its constraints; dropped at commit.
         cursor.execute(
-            f"CREATE TEMP TABLE {stage} ON COMMIT DROP AS SELECT {cols} FROM {qn(table)} WITH NO DATA"  # nosec B608  # identifiers from model metadata and code constants; every value is a bound parameter
+            f"CREATE TEMP TABLE {qn(stage)} ON COMMIT DROP AS SELECT {cols} FROM {qn(table)} WITH NO DATA"  # nosec B608  # identifiers from model metadata and code constants; every value is a bound parameter
         )
-        raw = cursor.cursor  # the psycopg cursor under Django's wrapper
-        with raw.copy(f"COPY {stage} ({cols}) FROM STDIN") as copy:
-            if has_json:
-                for row in rows:
-                    copy.write_row([_copy_value(v) for v in row])
-            else:
-                for row in rows:
-                    copy.write_row(row)
+        copy_rows(cursor, stage, columns, rows, types_of=table)
         cursor.execute(
-            f"INSERT INTO {qn(table)} ({cols}) SELECT {cols} FROM {stage} "
+            f"INSERT INTO {qn(table)} ({cols}) SELECT {cols} FROM {qn(stage)} "
             f"ON CONFLICT ({', '.join(qn(c) for c in conflict)}) {action}"  # nosec B608  # identifiers from model metadata and code constants; every value is a bound parameter
         )
         # ON COMMIT DROP alone is not enough when a caller wraps us in a longer transaction.
-        cursor.execute(f"DROP TABLE {stage}")
+        cursor.execute(f"DROP TABLE {qn(stage)}")
 
 
 def _orm_upsert(model, columns, rows, conflict, update) -> None:

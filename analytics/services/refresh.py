@@ -22,6 +22,17 @@ def refresh_after_sync(
     Raises if rebuilding fails (the caller reports it; stored rows stay). Warming the cache
     is best effort: a failure there is logged and the next page view computes the figures.
     """
+    rebuild_after_sync(organization_id, tool, start, end)
+    if today is not None:
+        warm_after_sync(organization_id, today)
+
+
+def rebuild_after_sync(organization_id: int, tool: str, start: date, end: date) -> None:
+    """The rebuilding half of `refresh_after_sync`: rollups, first/last seen, `ToolDay`.
+
+    A sync may call it as soon as the rows these are built from are stored (for Cursor:
+    members, daily usage and usage events), while its other streams still run, and then
+    `warm_after_sync` once everything is in."""
     if tool == Tool.CURSOR:
         refresh_rollups(organization_id, start, end)
         refresh_member_activity(organization_id, start, end)
@@ -32,8 +43,10 @@ def refresh_after_sync(
         refresh_claude_code_tool_days(organization_id, start, end)
     else:
         raise ValueError(f"no derived data is defined for tool {tool!r}")
-    if today is None:
-        return
+
+
+def warm_after_sync(organization_id: int, today: date) -> None:
+    """Warm the dashboard's default view ending `today`; best effort (a failure is logged)."""
     try:  # the first dashboard view after a sync should not pay for the cold reads
         from .. import cache  # the cache reads selectors; imported here to keep services light
 

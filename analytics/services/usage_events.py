@@ -2,7 +2,7 @@
 
 A fingerprint is sha256 of the event's canonical content salted with its ordinal among
 identical events in the same fetched UTC day: re-fetching a day (or an overlapping window cut
-into whole days) yields the same fingerprints, so the upsert ON CONFLICT (organization,
+into whole days) yields the same fingerprints, so the upsert ON CONFLICT (organization, day,
 fingerprint) never duplicates, while two genuinely identical events get ordinals 0 and 1 and
 are both kept.
 """
@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import queue
 import threading
-from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 
@@ -20,7 +19,7 @@ from django.db import connection
 
 from ..models import UsageEvent
 from .bulk import insert_new, upsert
-from .directory import MemberDirectory, clip
+from .directory import MemberDirectory
 
 EVENT_COLUMNS = [
     "organization_id", "member_id", "fingerprint", "timestamp", "day", "model", "kind", "max_mode",
@@ -66,20 +65,28 @@ def event_content(e) -> str:
 
 def _num(d) -> str:
     # normalize() turns 2.50 and 2.5 into the same text; "f" avoids 1E+1-style exponents.
-    return format(d.normalize(), "f") if d else "0"
+    # Hot path (four per event): a Decimal's own text is already that when it has no exponent
+    # and no trailing zero after a decimal point (Decimal("10") is "10" either way).
+    if not d:
+        return "0"
+    s = str(d)
+    if "E" in s or (s[-1] == "0" and "." in s):
+        return format(d.normalize(), "f")
+    return s
 
 
 class EventFingerprinter:
     """Fingerprints for one fetched UTC day (use a new instance per day)."""
 
     def __init__(self):
-        self._seen: Counter[bytes] = Counter()
+        self._seen: dict[bytes, int] = {}
 
-    def __call__(self, e) -> str:
-        digest = hashlib.sha256(event_content(e).encode()).digest()
-        ordinal = self._seen[digest]
-        self._seen[digest] = ordinal + 1
-        return hashlib.sha256(digest + ordinal.to_bytes(4, "big")).hexdigest()
+    def __call__(self, e, *, _sha256=hashlib.sha256, _content=event_content) -> str:
+        digest = _sha256(_content(e).encode()).digest()
+        seen = self._seen
+        ordinal = seen.get(digest, 0)
+        seen[digest] = ordinal + 1
+        return _sha256(digest + ordinal.to_bytes(4, "big")).hexdigest()
 
 
 def has_events_on(organization_id: int, day: date) -> bool:
@@ -119,6 +126,7 @@ class EventWriter:
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
         self._day_was_empty = False
+        self._ids = directory.ensure(())  # email -> member id; the directory keeps it current
         if background:
             self._queue = queue.Queue(maxsize=3)  # bounded: the fetcher waits for the database
             self._thread = threading.Thread(target=self._drain, name="usage-event-writer", daemon=True)
@@ -142,19 +150,23 @@ class EventWriter:
         fingerprints: set[str] | None = set() if reconcile else None
         fetched = 0
         batch: list[tuple] = []
+        unknown: list[int] = []  # rows of the batch naming someone not in the directory yet
+        row, ids, size = self._row, self._ids, self.batch_size
         self._submit((_DAY_START, day))
         for e in events:
             fp = fingerprint(e)
             if fingerprints is not None:
                 fingerprints.add(fp)
-            batch.append(self._row(e, fp))
-            if len(batch) >= self.batch_size:
+            if e.email not in ids:
+                unknown.append(len(batch))
+            batch.append(row(e, fp))
+            if len(batch) >= size:
                 fetched += len(batch)
-                self._submit(batch)
-                batch = []
+                self._submit(self._resolve(batch, unknown))
+                batch, unknown = [], []
         if batch:
             fetched += len(batch)
-            self._submit(batch)
+            self._submit(self._resolve(batch, unknown))
         self._submit((_DAY_DONE, day, fetched, fingerprints))
         return fetched
 
@@ -209,18 +221,30 @@ class EventWriter:
             self._flush(item)
 
     def _row(self, e, fp: str) -> tuple:
-        # member_id is resolved in _flush, once per batch.
+        # The member id, or the email while the directory does not know it (see _resolve).
+        email = e.email
         ts = e.timestamp
+        model, kind, conversation = e.model, e.kind, e.conversation_id
         return (
-            self.organization_id, e.email, fp, ts, ts.date(), clip(e.model, 100), clip(e.kind, 60),
+            self.organization_id, self._ids.get(email, email), fp, ts, ts.date(),
+            model if len(model) <= 100 else model[:100], kind if len(kind) <= 60 else kind[:60],
             e.max_mode, e.requests_costs, e.is_token_based_call, e.input_tokens, e.output_tokens,
             e.cache_write_tokens, e.cache_read_tokens, e.token_cents, e.charged_cents,
-            e.cursor_token_fee, e.is_headless, e.is_chargeable, clip(e.conversation_id, 64),
+            e.cursor_token_fee, e.is_headless, e.is_chargeable,
+            conversation if len(conversation) <= 64 else conversation[:64],
         )  # fmt: skip
 
-    def _flush(self, batch: list[tuple]) -> None:
-        ids = self.directory.ensure({row[1] for row in batch})
-        rows = [(row[0], ids[row[1]], *row[2:]) for row in batch]
+    def _resolve(self, batch: list[tuple], unknown: list[int]) -> list[tuple]:
+        """Give the rows at ``unknown`` their member ids, creating the members in one go. Runs
+        in the fetching thread, which owns the directory."""
+        if unknown:
+            ids = self.directory.ensure({batch[i][1] for i in unknown})
+            for i in unknown:
+                row = batch[i]
+                batch[i] = (row[0], ids[row[1]], *row[2:])
+        return batch
+
+    def _flush(self, rows: list[tuple]) -> None:
         if self._day_was_empty:
             # A day never stored before (the bulk of a backfill): plain COPY, no conflict check.
             insert_new(UsageEvent, EVENT_COLUMNS, rows, conflict=USAGE_EVENT_CONFLICT)
@@ -234,7 +258,7 @@ class EventWriter:
         )
         stale = [pk for pk, fp in stored.iterator(chunk_size=10000) if fp not in fingerprints]
         for i in range(0, len(stale), 5000):
-            UsageEvent.objects.filter(
-                organization_id=self.organization_id, id__in=stale[i : i + 5000]
+            UsageEvent.objects.filter(  # `day` keeps the delete in the day's monthly partition
+                organization_id=self.organization_id, day=day, id__in=stale[i : i + 5000]
             ).delete()
         return len(stale)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from decimal import Decimal
 
 from ..records import AuditEvent, BillingGroup, DailyUsageRow, GroupMember, Member, MemberSpend
 from ..values import (
@@ -133,7 +134,9 @@ def parse_audit_event(r: dict) -> AuditEvent:
     event_id = get("event_id") if "event_id" in r else get("id")
     if event_id is None:
         # No id in this shape: derive a stable one so re-fetches de-duplicate.
-        raw = json.dumps([ts.isoformat(), email, event_type, data], sort_keys=True, default=str)
+        # Fractions as Decimal text, as when the body was decoded with parse_float=Decimal, so
+        # the derived id is the one earlier syncs stored.
+        raw = json.dumps([ts.isoformat(), email, event_type, _exact(data)], sort_keys=True, default=str)
         event_id = "sha1_" + hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()
     return AuditEvent(
         event_id=to_str(event_id),
@@ -143,6 +146,18 @@ def parse_audit_event(r: dict) -> AuditEvent:
         ip_address=to_str(ip),
         data=data,
     )
+
+
+def _exact(value):
+    """Floats (how orjson decodes fractions) as the Decimals of their shortest text."""
+    cls = value.__class__
+    if cls is float:
+        return Decimal(repr(value))
+    if cls is dict:
+        return {k: _exact(v) for k, v in value.items()}
+    if cls is list:
+        return [_exact(v) for v in value]
+    return value
 
 
 UNASSIGNED_GROUP_ID = "group_unassigned"  # the reserved group of people in no group (§2.9)

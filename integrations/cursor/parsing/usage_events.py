@@ -53,8 +53,15 @@ def parse_usage_event(
     _int=to_int,
     _dec=to_decimal,
     _bool=to_bool,
+    _float=float,
+    _repr=float.__repr__,
 ) -> UsageEvent:
-    """One ``usageEvents`` entry. Hot path: keep the common D4 shape cheap."""
+    """One ``usageEvents`` entry. Hot path: keep the common D4 shape cheap.
+
+    Money arrives as a float from orjson (``decode_json``): its shortest text is the JSON
+    text, so ``Decimal(repr(f))`` is exact. ``f - f == 0`` is false for NaN and infinities
+    (which only the standard library's decoder produces), and those go to ``to_decimal``.
+    """
     get = r.get
     if "userEmail" not in r and "user_email" in r:  # snake_case variant seen in some clients
         r = _camel_event(r)
@@ -88,15 +95,23 @@ def parse_usage_event(
         raise TypeError("tokenUsage is not an object")
     tget = tu.get
     token_cents = tget("totalCents")
-    token_cents = token_cents if token_cents.__class__ is _D else _dec(token_cents)
+    if token_cents.__class__ is _float and token_cents - token_cents == 0:
+        token_cents = _D(_repr(token_cents))
+    elif token_cents.__class__ is not _D:
+        token_cents = _dec(token_cents)
 
     fee = get("cursorTokenFee")
-    fee = fee if fee.__class__ is _D else _dec(fee)
+    if fee.__class__ is _float and fee - fee == 0:
+        fee = _D(_repr(fee))
+    elif fee.__class__ is not _D:
+        fee = _dec(fee)
 
     charged = get("chargedCents")
     if charged is None:
         # Before D3 there was no chargedCents; the docs then said cost = totalCents + fee.
         charged = token_cents + fee
+    elif charged.__class__ is _float and charged - charged == 0:
+        charged = _D(_repr(charged))
     elif charged.__class__ is not _D:
         charged = _dec(charged)
 
@@ -104,7 +119,10 @@ def parse_usage_event(
     chargeable = charged > 0 if chargeable is None else _bool(chargeable)
 
     costs = get("requestsCosts")
-    costs = costs if costs.__class__ is _D else _dec(costs)
+    if costs.__class__ is _float and costs - costs == 0:
+        costs = _D(_repr(costs))
+    elif costs.__class__ is not _D:
+        costs = _dec(costs)
 
     conv = get("conversationId")
     if conv.__class__ is not str:

@@ -5,6 +5,12 @@ Cursor limits each endpoint family separately (Admin 20/min, usage events 60/min
 PostgreSQL and a big backfill takes as long as its slowest bucket, not the sum of them all.
 A lane that fails cancels the others at their next unit; the first failure in stream order
 decides the run's outcome.
+
+The rows the rollups are built from (members, daily usage, usage events) are usually all in
+long before the slowest bucket (AI code tracking's changes, 20 requests a minute) is done, so
+the rollups are rebuilt then (``on_rollup_inputs``), in a thread of their own, while the other
+lanes still wait on Cursor: the run does not end with half a minute of SQL after its last
+request.
 """
 
 from __future__ import annotations
@@ -26,6 +32,13 @@ from . import progress as p
 from .streams import STREAM_OF_PART, Cancelled, PartialStream, StreamRunner
 
 logger = logging.getLogger(__name__)
+
+# The parts whose rows the rollups, first/last seen and ToolDay are rebuilt from, and the
+# parts that must have ended too before they are: billing groups match people by email as the
+# ToolDay rebuild does (two of them at once could both create a person), and they and spend
+# share the Admin lane with daily usage anyway.
+ROLLUP_INPUTS = ("members", "daily_usage", "usage_events")
+ROLLUP_WAITS_FOR = (*ROLLUP_INPUTS, "spend", "groups")
 
 # Parts that share a rate-limit bucket run one after another in a lane. Members run first,
 # alone: the other streams attribute their rows to members.
@@ -76,6 +89,7 @@ class Lanes:
         *,
         sleep: Callable[[float], None] = time.sleep,
         parallel: bool | None = None,
+        on_rollup_inputs: Callable[[], None] | None = None,
     ):
         self.run_id = run_id
         self.organization_id = organization_id
@@ -94,6 +108,12 @@ class Lanes:
         self._outcomes: dict[str, object] = {}
         self._lock = threading.Lock()
         self._cancelled = progress.cancelled  # one event: a failed lane or an outside cancel
+        # Called once every part of ROLLUP_INPUTS is done (not if one failed): in its own thread
+        # when lanes run in parallel, which run() waits for.
+        self.on_rollup_inputs = on_rollup_inputs
+        self._inputs_fired = False
+        self._parallel_now = False
+        self._rebuild_thread: threading.Thread | None = None
 
     @property
     def skipped_events(self) -> int:
@@ -110,6 +130,7 @@ class Lanes:
         lanes = [tuple(x for x in lane if STREAM_OF_PART[x] not in self.plan_skipped) for lane in LANES]
         lanes = [lane for lane in lanes if lane]
         parallel = parallel_streams() if self.parallel is None else self.parallel
+        self._parallel_now = parallel
         if parallel:
             threads = [
                 threading.Thread(target=self._run_lane, args=(lane, True), daemon=True) for lane in lanes
@@ -121,6 +142,8 @@ class Lanes:
         else:
             for lane in lanes:
                 self._run_lane(lane)
+        if self._rebuild_thread is not None:
+            self._rebuild_thread.join()
         return self._judge()
 
     def _run_lane(self, parts: tuple[str, ...], in_thread: bool = False) -> None:
@@ -181,10 +204,25 @@ class Lanes:
         stream = STREAM_OF_PART[part]
         with self._lock:
             self._outcomes[part] = outcome
+            inputs_ready = (
+                self.on_rollup_inputs is not None
+                and not self._inputs_fired
+                and all(self._outcomes.get(q) == p.DONE for q in ROLLUP_INPUTS)
+                and all(
+                    q in self._outcomes or STREAM_OF_PART[q] in self.plan_skipped for q in ROLLUP_WAITS_FOR
+                )
+            )
+            if inputs_ready:
+                self._inputs_fired = True
             parts = [q for q, s in STREAM_OF_PART.items() if s == stream]
-            if not all(q in self._outcomes for q in parts):
-                return
-            results = [self._outcomes[q] for q in parts]
+            settled = all(q in self._outcomes for q in parts)
+            results = [self._outcomes.get(q) for q in parts]
+        if settled:
+            self._settle(stream, results)
+        if inputs_ready and not self._cancelled.is_set():
+            self._start_rebuild()
+
+    def _settle(self, stream: str, results: list) -> None:
         errors = [r for r in results if _is_failure(r)]
         if errors:
             self.progress.finish(stream, p.FAILED, messages.short_reason(errors[0]))
@@ -196,6 +234,20 @@ class Lanes:
             self.progress.finish(stream, p.DONE, str(partial[0]))
         else:
             self.progress.finish(stream, p.DONE)
+
+    def _start_rebuild(self) -> None:
+        if not self._parallel_now:
+            self.on_rollup_inputs()
+            return
+
+        def rebuild():
+            try:
+                self.on_rollup_inputs()
+            finally:
+                db_connection.close()  # this thread's own database connection
+
+        self._rebuild_thread = threading.Thread(target=rebuild, name="cursor-rollups", daemon=True)
+        self._rebuild_thread.start()
 
     def _judge(self) -> list[str]:
         ordered = sorted(

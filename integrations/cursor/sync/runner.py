@@ -23,7 +23,7 @@ from django.db import connection as db_connection
 from django.utils import timezone
 
 from analytics.models import Tool
-from analytics.services import refresh_after_sync
+from analytics.services import rebuild_after_sync, refresh_after_sync, warm_after_sync
 from integrations.cursor.client import CursorClient
 from integrations.locks import org_sync_lock, run_claim
 from integrations.models import AuditLogEntry, Connection, SyncRun
@@ -158,6 +158,7 @@ class _Sync:
         self.callback = callback
         self.options = options
         self.status_before = connection.status  # as loaded with the run, before "syncing"
+        self.rebuilt_early = False  # the lanes had the rollups rebuilt before the last stream ended
 
     def execute(self) -> SyncRun:
         run = self.run
@@ -188,6 +189,7 @@ class _Sync:
             plan_skipped,
             sleep=self.options.sleep,
             parallel=self.options.parallel,
+            on_rollup_inputs=self._rebuild_early,
         )
         failure: RunFailed | None = None
         incomplete: list[str] = []
@@ -225,11 +227,26 @@ class _Sync:
         except Exception:
             logger.exception("cursor sync %s: data-quality checks failed", self.run.pk)
 
+    def _rebuild_early(self) -> None:
+        """Called by the lanes once members, daily usage and usage events are stored, while the
+        other streams still run: rebuild what is derived from them now (lanes.py)."""
+        try:
+            rebuild_after_sync(self.org_id, Tool.CURSOR, self.run.window_start, self.run.window_end)
+            self.rebuilt_early = True
+        except Exception:
+            logger.exception(
+                "cursor sync %s: rebuilding rollups failed; trying again at the end", self.run.pk
+            )
+
     def _refresh_derived(self, start: date, end: date) -> None:
         """Rollups, first/last seen and ToolDay for the window, also after a failure (batches
-        stored so far); then the dashboard's default view is warmed."""
+        stored so far), unless the lanes had them rebuilt already; then the dashboard's default
+        view is warmed."""
         try:
-            refresh_after_sync(self.org_id, Tool.CURSOR, start, end, today=windows.today())
+            if self.rebuilt_early:
+                warm_after_sync(self.org_id, windows.today())
+            else:
+                refresh_after_sync(self.org_id, Tool.CURSOR, start, end, today=windows.today())
             transaction.on_commit(
                 lambda: current_app.tasks["alerts.tasks.evaluate_after_sync"].delay(self.org_id)
             )
