@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from analytics.models import Tool
-from analytics.selectors.tools import SeatPrice
 from integrations.copilot import services as copilot
+from integrations.seat_prices import seat_prices  # noqa: F401  (tests patch it here)
 from koalr.accounts.tenancy import org_required
 
 from .exports import csv_response
@@ -28,18 +28,6 @@ SPEND_CAPABILITY = "can_see_member_spend"
 
 def _today():
     return timezone.now().astimezone(UTC).date()
-
-
-def seat_prices(org) -> dict[str, SeatPrice]:
-    """Each tool's monthly seat price: Cursor's is the organization's (spend review); Copilot's
-    the one an admin set here, else GitHub's list price for the plan, marked as an estimate."""
-    cents, estimate = copilot.seat_price(copilot.copilot_connection(org))
-    return {
-        Tool.CURSOR: SeatPrice(org.seat_price_cents, False),
-        Tool.COPILOT: SeatPrice(cents, estimate, "GitHub's list price, an estimate" if estimate else ""),
-        # Claude Code through the Console is billed by usage; Enterprise seats are not priced here.
-        Tool.CLAUDE_CODE: SeatPrice(0, False, "billed by usage"),
-    }
 
 
 def _context(request, form=None) -> dict:

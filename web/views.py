@@ -25,6 +25,7 @@ from analytics.defaults import MEMBER_DEFAULT_SORT, PAGE_SIZE
 from analytics.selectors.own_teams import own_team_comparison
 from analytics.selectors.teams import min_group_size
 from analytics.services import update_seat_price
+from integrations.availability import cursor_plan_gaps
 from integrations.selectors import connection_status
 from koalr.accounts.tenancy import org_required
 from people.access import led_team_ids, person_access
@@ -32,7 +33,7 @@ from people.access import led_team_ids, person_access
 from . import tables
 from .exports import csv_response
 from .forms import SeatPriceForm, parse_range
-from .pages import render_cards, render_charts, spend, usage
+from .pages import render_cards, render_charts, spend, unavailable_charts, usage
 
 SPEND_CAPABILITY = "can_see_member_spend"
 IDLE_ROWS_SHOWN = 100
@@ -55,6 +56,8 @@ def _usage_context(request, *, member=None, filters=None) -> dict:
         "headline": data.head,
         "stats": render_cards(usage.CARDS, data.head, data),
         "figures": render_charts(usage.CHARTS, data),
+        # One more query, only when AI Code Tracking has nothing to draw: is it the plan?
+        "unavailable": [] if data.ai_code else unavailable_charts(usage.CHARTS, data, cursor_plan_gaps(org)),
         "has_data": usage.has_data(data),
         "last_day_empty": usage.last_day_empty(data),
         "sync": connection_status(org),
@@ -288,7 +291,7 @@ def _spend_context(request, overview, form=None, filters=None, team_name="") -> 
         "team_choices": team_choices(request.organization),
         "team_name": team_name,
         "view_table": {
-            "headers": tables.header_links(tables.SPEND_COLUMNS, sort),
+            "headers": tables.header_links(tables.SPEND_COLUMNS, sort, metrics=tables.SPEND_COLUMN_METRICS),
             "columns": tables.SPEND_COLUMNS,
             "page": page,
             "sort": sort,

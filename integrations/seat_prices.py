@@ -1,0 +1,18 @@
+"""Each tool's monthly seat price, for the Tools page, the spend review and the API alike."""
+
+from analytics.models import Tool
+from analytics.selectors.tools import SeatPrice
+
+from .copilot import services as copilot
+
+
+def seat_prices(org) -> dict[str, SeatPrice]:
+    """Cursor's is the organization's (spend review); Copilot's the one an admin set, else
+    GitHub's list price for the plan, marked as an estimate."""
+    cents, estimate = copilot.seat_price(copilot.copilot_connection(org))
+    return {
+        Tool.CURSOR: SeatPrice(org.seat_price_cents, False),
+        Tool.COPILOT: SeatPrice(cents, estimate, "GitHub's list price, an estimate" if estimate else ""),
+        # Claude Code through the Console is billed by usage; Enterprise seats are not priced here.
+        Tool.CLAUDE_CODE: SeatPrice(0, False, "billed by usage"),
+    }
