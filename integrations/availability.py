@@ -37,10 +37,18 @@ class Gap:
         return CURSOR_GATED[self.stream]
 
 
-def cursor_plan_gaps(org) -> dict[str, Gap]:
+_UNREAD = object()
+
+
+def cursor_plan_gaps(org, connection=_UNREAD) -> dict[str, Gap]:
     """stream → Gap for each Cursor stream the connected key's plan does not include (one
-    query). No Cursor connection, or a stream never refused: no gap (its figures, if any, show)."""
-    conn = cursor_connection(org, only=("id", "capabilities", "stream_status"))
+    query, none when `connection`, the Cursor connection or None, is handed in, e.g. from
+    `connection_status`). No connection, or a stream never refused: no gap."""
+    conn = (
+        cursor_connection(org, only=("id", "capabilities", "stream_status"))
+        if connection is _UNREAD
+        else connection
+    )
     if conn is None:
         return {}
     caps, streams = conn.capabilities or {}, conn.stream_status or {}

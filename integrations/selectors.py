@@ -58,7 +58,9 @@ def cursor_connection(
 def connection_status(org) -> dict:
     """The Cursor connection's state for the dashboard's empty and partial states, and the
     latest sync run while one is under way (two queries at most)."""
-    conn = cursor_connection(org, only=("id", "status", "last_synced_at", "capabilities", "last_error"))
+    conn = cursor_connection(
+        org, only=("id", "status", "last_synced_at", "capabilities", "stream_status", "last_error")
+    )
     syncing = conn is not None and conn.status in (Connection.Status.PENDING, Connection.Status.SYNCING)
     run = None
     if syncing:

@@ -48,6 +48,7 @@ def _usage_context(request, *, member=None, filters=None) -> dict:
     org = request.organization
     filters = filters or parse_range(request.GET, _today())
     data = usage.load(org, filters, request.GET.get("model", ""), member=member)
+    sync = connection_status(org)
     return {
         "filters": filters,
         "filter_query": filters.query(),
@@ -56,11 +57,11 @@ def _usage_context(request, *, member=None, filters=None) -> dict:
         "headline": data.head,
         "stats": render_cards(usage.CARDS, data.head, data),
         "figures": render_charts(usage.CHARTS, data),
-        # One more query, only when AI Code Tracking has nothing to draw: is it the plan?
-        "unavailable": [] if data.ai_code else unavailable_charts(usage.CHARTS, data, cursor_plan_gaps(org)),
+        # The plan's gaps come from the connection the status already read: no query of its own.
+        "unavailable": unavailable_charts(usage.CHARTS, data, cursor_plan_gaps(org, sync["connection"])),
         "has_data": usage.has_data(data),
         "last_day_empty": usage.last_day_empty(data),
-        "sync": connection_status(org),
+        "sync": sync,
         "is_admin": request.membership.can_see_member_spend,
         "nav_section": "analytics",
         "data_version": data.data_version,
