@@ -43,3 +43,7 @@ urlpatterns += [
     path(f"{org}tools", tools.Tools.as_view(), name="tools"),
     path(f"{org}tools/overlap", tools.SeatOverlap.as_view(), name="tools_overlap"),
 ]
+
+from .views import own_teams  # noqa: E402
+
+urlpatterns += [path(f"{org}me/teams", own_teams.OwnTeams.as_view(), name="own_teams")]

@@ -39,6 +39,14 @@ register(
         sources={"cursor": CURSOR_DAILY_AND_EVENTS},
     ),
     Metric(
+        key="min_group_size",
+        name="Minimum group size",
+        definition="Teams smaller than this show no figures to who may not see their people (they would give them away)",
+        formula="the TEAM_MIN_GROUP_SIZE setting",
+        unit="people",
+        sources=DIRECTORY,
+    ),
+    Metric(
         key="tier",
         name="Tier",
         definition="The team's adoption tier (analytics.selectors.teams.TIER_RULE)",

@@ -64,6 +64,7 @@ OPERATIONS = [
     ("GET", "/api/v1/orgs/{org}/seats/idle"),
     ("GET", "/api/v1/orgs/{org}/tools"),
     ("GET", "/api/v1/orgs/{org}/tools/overlap"),
+    ("GET", "/api/v1/orgs/{org}/me/teams"),
 ]
 # Path parameters besides the organization, fixed to one that exists (else every case is a 404).
 FIXED_PATH = {"team": "none", "key": "dau"}

@@ -38,6 +38,7 @@ ENDPOINTS = {  # label → (path, query, status per persona)
     "spend review": ("spend/review", {}, ADMINS),
     "idle seats": ("seats/idle", {}, ADMINS),
     "seat overlap": ("tools/overlap", {}, ADMINS),
+    "my teams": ("me/teams", RANGE, ALL),
 }
 
 

@@ -30,6 +30,17 @@ def same(page_value, api_value) -> bool:
     return page_value == api_value
 
 
+def test_same_tells_values_apart():
+    assert (
+        same(Decimal("12.345"), 12.345)
+        and same(date(2026, 3, 1), "2026-03-01T00:00:00Z")
+        and same(None, None)
+    )
+    assert (
+        not same(Decimal("12.34"), 12.35) and not same(0, None) and not same(date(2026, 3, 1), "2026-03-02")
+    )
+
+
 def assert_cards(stats, api_head, declared):
     """Each rendered card: its value and previous value are the API's, and its text is the
     card's format of the API's value."""
@@ -76,6 +87,18 @@ def test_my_usage_cards_cycle_spend_and_tools(page, api):
     for key in ("overall_spend_cents", "spend_cents", "cycle_start"):
         value = context["cycle_spend"][key]
         assert same(value.date() if key == "cycle_start" else value, head["cycle_spend"][key]), key
+    mine = api("member").get(ORG + "me/teams", RANGE).json()
+    assert mine["teams"] and [t.slug for t in context["own_teams"]] == [t["slug"] for t in mine["teams"]]
+    for key, value in context["own_figures"].items():
+        assert same(value, mine["own"][key]), key
+    for row, api_row in zip(context["own_teams"], mine["teams"], strict=True):
+        assert (row.seats, row.active_people, row.hidden) == (
+            api_row["seats"],
+            api_row["active_people"],
+            api_row["hidden"],
+        )
+        for key, value in row.average.items():
+            assert same(value, api_row["average"][key]), key
     tools = {t["tool"]: t for t in head["tools"]}
     for row in context["person_tools"]:
         for key in ("active_days", "accepted_suggestions", "accepted_lines", "cost_cents", "last_day"):
