@@ -14,3 +14,8 @@ def member_roster(organization):
 
 def sync_runs(organization):
     return SyncRun.objects.filter(organization=organization).order_by("-created_at", "-pk")
+
+
+def member_by_email(organization, email: str):
+    """The organization's Cursor member with this email (case-insensitive), or None."""
+    return CursorMember.objects.filter(organization=organization, email__iexact=email).order_by("pk").first()

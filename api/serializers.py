@@ -9,6 +9,8 @@ from rest_framework import serializers
 from analytics.models import CursorMember
 from integrations.models import SyncRun
 
+from .metric_fields import not_reported_by, tied
+
 
 def Cents(**kwargs):  # noqa: N802 - reads like a field class at the call sites
     return serializers.DecimalField(max_digits=None, decimal_places=6, coerce_to_string=False, **kwargs)
@@ -25,6 +27,11 @@ class ErrorSerializer(serializers.Serializer):
 ADMINS_ONLY_FIELD = "Owners and admins only: absent when a plain member asks."
 
 
+@tied(
+    first_seen="first_seen",
+    last_active="last_active",
+    nulls={"first_seen": "null: never seen yet", "last_active": "null: never active"},
+)
 class MemberSerializer(serializers.ModelSerializer):
     """A Cursor roster entry. Plain members get `name` and `role` only: the other fields are
     per-person data, for owners and admins."""
@@ -60,6 +67,27 @@ PROVISIONAL_HELP = (
 )
 
 
+COUNTERS = {
+    "agent_requests": "agent_requests",
+    "chat_requests": "chat_requests",
+    "composer_requests": "composer_requests",
+    "cmdk_usages": "cmdk_usages",
+    "tabs_accepted": "tabs_accepted",
+    "accepts": "accepts",
+    "rejects": "rejects",
+    "usage_events": "usage_events",
+    "spend_cents": "spend_cents",
+}
+
+
+@tied(
+    active_users="dau",
+    tabs_shown="tabs_shown",
+    total_lines_added="lines_added",
+    accepted_lines_added="accepted_lines",
+    request_cost_units="request_cost_units",
+    **COUNTERS,
+)
 class DailyUsageSerializer(serializers.Serializer):
     date = serializers.DateField(source="day")
     active_users = serializers.IntegerField()
@@ -73,20 +101,39 @@ class DailyUsageSerializer(serializers.Serializer):
     rejects = serializers.IntegerField()
     total_lines_added = serializers.IntegerField()
     accepted_lines_added = serializers.IntegerField()
-    spend_cents = Cents(help_text="Sum of the day's usage events' charged cents.")
+    spend_cents = Cents()
     usage_events = serializers.IntegerField()
     request_cost_units = CostUnits()
     provisional = serializers.BooleanField(help_text=PROVISIONAL_HELP)
 
 
+@tied(
+    usage_events="usage_events",
+    request_cost_units="request_cost_units",
+    users="model_users",
+    spend_cents="spend_cents",
+)
 class ModelUsageSerializer(serializers.Serializer):
     model = serializers.CharField()
     usage_events = serializers.IntegerField()
     request_cost_units = CostUnits()
-    users = serializers.IntegerField(help_text="Distinct members who used the model in the range.")
+    users = serializers.IntegerField()
     spend_cents = Cents()
 
 
+@tied(
+    active_days="active_days",
+    last_active="last_active",
+    acceptance_rate="acceptance_rate",
+    cycle_spend_cents="cycle_spend",
+    top_model="top_model",
+    nulls={
+        "last_active": "null: never active",
+        "acceptance_rate": "null: no suggestions accepted or rejected in the range",
+        "cycle_spend_cents": "null: no spend reported for the member this cycle",
+    },
+    **COUNTERS,
+)
 class MemberUsageSerializer(serializers.Serializer):
     email = serializers.CharField()
     name = serializers.CharField(allow_blank=True)
@@ -101,21 +148,31 @@ class MemberUsageSerializer(serializers.Serializer):
     rejects = serializers.IntegerField()
     usage_events = serializers.IntegerField()
     spend_cents = Cents()
+    acceptance_rate = serializers.FloatField(allow_null=True)
+    cycle_spend_cents = Cents(allow_null=True)
+    top_model = serializers.CharField(allow_blank=True)
 
 
+@tied(
+    spend_cents="on_demand_spend",
+    overall_spend_cents="cycle_spend",
+    fast_premium_requests="fast_premium_requests",
+)
 class MemberSpendSerializer(serializers.Serializer):
     email = serializers.CharField()
-    spend_cents = Cents(help_text="On-demand (usage-based) spend this billing cycle.")
-    overall_spend_cents = Cents(help_text="Included plus on-demand spend this billing cycle.")
+    spend_cents = Cents()
+    overall_spend_cents = Cents()
     fast_premium_requests = serializers.IntegerField()
 
 
+@tied(cycle_start="cycle_start", total_cents="cycle_total")
 class SpendSerializer(serializers.Serializer):
-    cycle_start = serializers.DateField(help_text="UTC day the current billing cycle began.")
+    cycle_start = serializers.DateField()
     total_cents = Cents()
     members = MemberSpendSerializer(many=True)
 
 
+@tied(percent="sync_percent", rows_stored="sync_rows_stored")
 class SyncRunSerializer(serializers.ModelSerializer):
     percent = serializers.IntegerField()
     rows_stored = serializers.DictField(child=serializers.IntegerField())
@@ -137,6 +194,16 @@ class SyncRunSerializer(serializers.ModelSerializer):
         ]
 
 
+NO_TOKENS = not_reported_by("Copilot")
+
+
+@tied(
+    input="input_tokens",
+    output="output_tokens",
+    cache_read="cache_read_tokens",
+    cache_write="cache_write_tokens",
+    nulls={"input": NO_TOKENS, "output": NO_TOKENS, "cache_read": NO_TOKENS, "cache_write": NO_TOKENS},
+)
 class TokenMetricsSerializer(serializers.Serializer):
     # null: the product does not report it (e.g. Copilot's tokens), never 0.
     input = serializers.IntegerField(allow_null=True)
@@ -145,21 +212,25 @@ class TokenMetricsSerializer(serializers.Serializer):
     cache_write = serializers.IntegerField(allow_null=True)
 
 
+@tied(
+    usage_events="usage_events",
+    request_cost_units="request_cost_units",
+    cost_cents="usage_cost",
+    cost_is_estimate="cost_is_estimate",
+    active_users="metering_active_users",
+    nulls={
+        "usage_events": not_reported_by("Copilot", "Claude Code"),
+        "request_cost_units": not_reported_by("Claude Code"),
+        "cost_cents": "null: the product reports no cost for the record",
+    },
+)
 class MeteringMetricsSerializer(serializers.Serializer):
-    usage_events = serializers.IntegerField(
-        allow_null=True, help_text="Billed requests; null for a product that meters none (Copilot)."
-    )
-    request_cost_units = CostUnits(
-        allow_null=True, help_text="The product's own units (Copilot: AI credits)."
-    )
+    usage_events = serializers.IntegerField(allow_null=True)
+    request_cost_units = CostUnits(allow_null=True)
     tokens = TokenMetricsSerializer()
     cost_cents = Cents(allow_null=True)
-    cost_is_estimate = serializers.BooleanField(
-        help_text="The cost is an estimate (Copilot: AI credits used × 1 cent), not a bill."
-    )
-    active_users = serializers.IntegerField(
-        help_text="Distinct members with at least one usage event in the period and group."
-    )
+    cost_is_estimate = serializers.BooleanField()
+    active_users = serializers.IntegerField()
 
 
 class MeteringRecordSerializer(serializers.Serializer):

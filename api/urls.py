@@ -37,3 +37,24 @@ urlpatterns += [
         name="spend_reconciliation",
     ),
 ]
+# Every figure the pages show (issue 14): the metric registry and the page-only figures.
+from .views import analytics_rows, figures, spend_review, tools  # noqa: E402
+from .views import metrics as metric_views  # noqa: E402
+
+urlpatterns += [
+    path("metrics", metric_views.MetricList.as_view(), name="metrics"),
+    path("metrics/<str:key>", metric_views.MetricDetail.as_view(), name="metric"),
+    path(f"{org}usage/headline", figures.Headline.as_view(), name="usage_headline"),
+    path(f"{org}usage/ai-code", figures.AiCode.as_view(), name="usage_ai_code"),
+    path(f"{org}usage/tools", tools.ToolDaily.as_view(), name="usage_tools"),
+    path(f"{org}analytics/team", analytics_rows.AnalyticsRows.as_view(), name="analytics_team"),
+    path(f"{org}teams/<str:team>/headline", figures.TeamHeadline.as_view(), name="team_headline"),
+    path(f"{org}spend/review", spend_review.SpendReview.as_view(), name="spend_review"),
+    path(f"{org}seats/idle", spend_review.IdleSeats.as_view(), name="idle_seats"),
+    path(f"{org}tools", tools.Tools.as_view(), name="tools"),
+    path(f"{org}tools/overlap", tools.SeatOverlap.as_view(), name="tools_overlap"),
+]
+
+from .views import own_teams  # noqa: E402
+
+urlpatterns += [path(f"{org}me/teams", own_teams.OwnTeams.as_view(), name="own_teams")]

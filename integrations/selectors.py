@@ -64,7 +64,7 @@ def connection_status(org, *, connection=_LOOK_IT_UP) -> dict:
     read the organization's Cursor connection passes it (or None: not connected)."""
     if connection is _LOOK_IT_UP:
         connection = cursor_connection(
-            org, only=("id", "status", "last_synced_at", "capabilities", "last_error")
+            org, only=("id", "status", "last_synced_at", "capabilities", "stream_status", "last_error")
         )
     conn = connection
     syncing = conn is not None and conn.status in (Connection.Status.PENDING, Connection.Status.SYNCING)

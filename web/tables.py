@@ -28,7 +28,28 @@ MEMBER_COLUMNS = [
 ]
 # Column key → the analytics.metrics key its header's info control explains (text columns
 # such as name and email have none).
-COLUMN_METRICS: dict[str, str] = {}
+COLUMN_METRICS: dict[str, str] = {
+    # the member table
+    "active_days": "active_days",
+    "last_active": "last_active",
+    "agent_requests": "agent_requests",
+    "chat_requests": "chat_requests",
+    "composer_requests": "composer_requests",
+    "cmdk_usages": "cmdk_usages",
+    "tabs_accepted": "tabs_accepted",
+    "acceptance_rate": "acceptance_rate",
+    "top_model": "top_model",
+    "spend_cents": "spend_cents",
+    "cycle_spend_cents": "cycle_spend",
+    # the spend table (its spend_cents is this cycle's on-demand spend: see SPEND_COLUMN_METRICS)
+    "included_cents": "included_spend",
+    "overall_spend_cents": "cycle_spend",
+    "fast_premium_requests": "fast_premium_requests",
+    "monthly_limit_dollars": "monthly_limit",
+    "effective_per_user_limit_dollars": "effective_limit",
+}
+# Where one key means something else in the spend table than in the member table.
+SPEND_COLUMN_METRICS = {**COLUMN_METRICS, "spend_cents": "on_demand_spend"}
 
 # The top model is picked per page, after sorting, so it is not a sort key.
 MEMBER_UNSORTABLE = frozenset({"top_model"})
@@ -73,8 +94,10 @@ def clean_sort(requested: str | None, columns, default: str, unsortable=frozense
     return default
 
 
-def header_links(columns, sort: str, unsortable=frozenset()) -> list[dict]:
-    """Header cells: the sort a click asks for (None: not sortable) and the aria-sort state."""
+def header_links(columns, sort: str, unsortable=frozenset(), metrics=None) -> list[dict]:
+    """Header cells: the sort a click asks for (None: not sortable), the aria-sort state and
+    the metric key its info control explains (`metrics`: COLUMN_METRICS by default)."""
+    metrics = COLUMN_METRICS if metrics is None else metrics
     current, descending = sort.lstrip("-"), sort.startswith("-")
     headers = []
     for key, label, kind in columns:
@@ -94,7 +117,7 @@ def header_links(columns, sort: str, unsortable=frozenset()) -> list[dict]:
                 "sort": next_sort,
                 "aria": aria,
                 "numeric": numeric,
-                "metric": COLUMN_METRICS.get(key, ""),
+                "metric": metrics.get(key, ""),
             }
         )
     return headers

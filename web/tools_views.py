@@ -15,9 +15,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from analytics.models import Tool
-from analytics.selectors.tools import SeatPrice
 from integrations.copilot import services as copilot
 from integrations.models import Provider
+from integrations.seat_prices import _LOOK_UP, seat_prices
 from koalr.accounts.tenancy import org_required
 
 from .exports import csv_response
@@ -30,24 +30,6 @@ SPEND_CAPABILITY = "can_see_member_spend"
 
 def _today():
     return timezone.now().astimezone(UTC).date()
-
-
-_LOOK_UP = object()
-
-
-def seat_prices(org, connection=_LOOK_UP) -> dict[str, SeatPrice]:
-    """Each tool's monthly seat price: Cursor's is the organization's (spend review); Copilot's
-    the one an admin set here, else GitHub's list price for the plan, marked as an estimate.
-    `connection`: the Copilot connection (or None) when the caller has it already."""
-    if connection is _LOOK_UP:
-        connection = copilot.copilot_connection(org)
-    cents, estimate = copilot.seat_price(connection)
-    return {
-        Tool.CURSOR: SeatPrice(org.seat_price_cents, False),
-        Tool.COPILOT: SeatPrice(cents, estimate, "GitHub's list price, an estimate" if estimate else ""),
-        # Claude Code through the Console is billed by usage; Enterprise seats are not priced here.
-        Tool.CLAUDE_CODE: SeatPrice(0, False, "billed by usage"),
-    }
 
 
 def _context(request, form=None) -> dict:

@@ -26,6 +26,7 @@ from analytics.selectors.own_teams import own_team_comparison
 from analytics.selectors.reconciliation import spend_reconciliation
 from analytics.selectors.teams import min_group_size
 from analytics.services import update_seat_price
+from integrations.availability import cursor_plan_gaps
 from integrations.models import Provider
 from integrations.selectors import connection_status
 from koalr.accounts.tenancy import org_required
@@ -35,7 +36,7 @@ from . import tables
 from .exports import csv_response
 from .forms import SeatPriceForm, parse_range
 from .freshness import chart_provisional, page_connection_status, page_freshness
-from .pages import render_cards, render_charts, spend, usage
+from .pages import render_cards, render_charts, spend, unavailable_charts, usage
 
 SPEND_CAPABILITY = "can_see_member_spend"
 IDLE_ROWS_SHOWN = 100
@@ -51,6 +52,7 @@ def _usage_context(request, *, member=None, filters=None) -> dict:
     filters = filters or parse_range(request.GET, _today())
     data = usage.load(org, filters, request.GET.get("model", ""), member=member)
     freshness = page_freshness(request)
+    sync = page_connection_status(request)
     return {
         "filters": filters,
         "filter_query": filters.query(),
@@ -60,9 +62,11 @@ def _usage_context(request, *, member=None, filters=None) -> dict:
         "stats": render_cards(usage.CARDS, data.head, data),
         "figures": render_charts(usage.CHARTS, data, chart_provisional(freshness)),
         "freshness": freshness,
+        # The plan's gaps come from the connection the status already read: no query of its own.
+        "unavailable": unavailable_charts(usage.CHARTS, data, cursor_plan_gaps(org, sync["connection"])),
         "has_data": usage.has_data(data),
         "last_day_empty": usage.last_day_empty(data),
-        "sync": page_connection_status(request),
+        "sync": sync,
         "is_admin": request.membership.can_see_member_spend,
         "nav_section": "analytics",
         "data_version": data.data_version,
@@ -315,7 +319,7 @@ def _spend_context(request, overview, form=None, filters=None, team_name="") -> 
         "team_choices": team_choices(request.organization),
         "team_name": team_name,
         "view_table": {
-            "headers": tables.header_links(tables.SPEND_COLUMNS, sort),
+            "headers": tables.header_links(tables.SPEND_COLUMNS, sort, metrics=tables.SPEND_COLUMN_METRICS),
             "columns": tables.SPEND_COLUMNS,
             "page": page,
             "sort": sort,

@@ -21,6 +21,7 @@ from people.models import Team
 
 from .. import params
 from ..base import ADMIN_ERRORS, BAD_PARAMS, COMMON_ERRORS, ORG, ListEndpoint, OrgAPIView
+from ..metric_fields import NO_DENOMINATOR, tied
 from ..serializers import Cents
 
 
@@ -58,6 +59,7 @@ def refuse_team(request, where: str):
 # --- teams ----------------------------------------------------------------------------------
 
 
+@tied(depth="team_depth", direct_members="team_direct_members", members="team_members")
 class TeamSerializer(serializers.Serializer):
     slug = serializers.CharField(source="team.slug")
     name = serializers.CharField(source="team.name")
@@ -90,6 +92,7 @@ class TeamList(ListEndpoint):
 # --- people ---------------------------------------------------------------------------------
 
 
+@tied(last_active="last_active", nulls={"last_active": "null: never active in any tool"})
 class PersonSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="person.pk")
     name = serializers.CharField(source="person.name")
@@ -135,6 +138,31 @@ class CompareParams(params.DateRangeParams):
         return attrs
 
 
+@tied(
+    depth="team_depth",
+    seats="seats",
+    active_people="active_users",
+    active_share="active_share",
+    active_share_change="active_share_change",
+    avg_dau="avg_dau",
+    requests_per_active="requests_per_active",
+    acceptance_rate="line_acceptance_rate",
+    accepted_lines_per_active="accepted_lines_per_active",
+    spend_cents="spend_cents",
+    spend_previous_cents="spend_previous",
+    spend_change_pct="spend_change_pct",
+    spend_per_active_cents="spend_per_active",
+    daily_active="team_daily_active",
+    nulls={
+        "active_share": "null: the team has no seats on the range's last day",
+        "active_share_change": "null: no active share in this or the previous period",
+        "requests_per_active": NO_DENOMINATOR + " (nobody active)",
+        "acceptance_rate": NO_DENOMINATOR + " (no suggested lines)",
+        "accepted_lines_per_active": NO_DENOMINATOR + " (nobody active)",
+        "spend_change_pct": "null: no spend in the previous period",
+        "spend_per_active_cents": NO_DENOMINATOR + " (nobody active)",
+    },
+)
 class TeamCompareSerializer(serializers.Serializer):
     team = serializers.CharField(
         source="key", help_text='A team slug, "none" (no team) or "other" (small groups merged)'
@@ -150,7 +178,7 @@ class TeamCompareSerializer(serializers.Serializer):
     )
     avg_dau = serializers.FloatField()
     requests_per_active = serializers.FloatField(allow_null=True)
-    acceptance_rate = serializers.FloatField(allow_null=True, help_text="Accepted ÷ suggested lines")
+    acceptance_rate = serializers.FloatField(allow_null=True)
     accepted_lines_per_active = serializers.FloatField(allow_null=True)
     spend_cents = Cents()
     spend_previous_cents = Cents(source="spend_prev_cents")
@@ -195,6 +223,7 @@ class ChargebackParams(serializers.Serializer):
     )
 
 
+@tied(spend_cents="chargeback_spend", spend_whole_cents="chargeback_spend", seats="chargeback_seats")
 class ChargebackLineSerializer(serializers.Serializer):
     team = serializers.CharField(source="team_slug", help_text='"" for unassigned')
     name = serializers.CharField(source="team_name")
@@ -204,6 +233,9 @@ class ChargebackLineSerializer(serializers.Serializer):
     seats = serializers.DecimalField(max_digits=None, decimal_places=4, coerce_to_string=False)
 
 
+@tied(
+    total_spend_cents="chargeback_spend", total_whole_cents="chargeback_spend", total_seats="chargeback_seats"
+)
 class ChargebackSerializer(serializers.Serializer):
     period = serializers.CharField()
     start = serializers.DateField()

@@ -55,7 +55,22 @@ OPERATIONS = [
     ("GET", "/api/v1/orgs/{org}/chargeback"),
     ("GET", "/api/v1/orgs/{org}/data-health"),
     ("GET", "/api/v1/orgs/{org}/spend/reconciliation"),
+    # Every figure of the pages (issue 14)
+    ("GET", "/api/v1/metrics"),
+    ("GET", "/api/v1/metrics/{key}"),
+    ("GET", "/api/v1/orgs/{org}/usage/headline"),
+    ("GET", "/api/v1/orgs/{org}/usage/ai-code"),
+    ("GET", "/api/v1/orgs/{org}/usage/tools"),
+    ("GET", "/api/v1/orgs/{org}/analytics/team"),
+    ("GET", "/api/v1/orgs/{org}/teams/{team}/headline"),
+    ("GET", "/api/v1/orgs/{org}/spend/review"),
+    ("GET", "/api/v1/orgs/{org}/seats/idle"),
+    ("GET", "/api/v1/orgs/{org}/tools"),
+    ("GET", "/api/v1/orgs/{org}/tools/overlap"),
+    ("GET", "/api/v1/orgs/{org}/me/teams"),
 ]
+# Path parameters besides the organization, fixed to one that exists (else every case is a 404).
+FIXED_PATH = {"team": "none", "key": "dau"}
 
 
 @pytest.fixture
@@ -118,9 +133,10 @@ def cases(operation, mode, org, token):
     Independent random days almost never form a range of at most 366 days, so without this
     nudge the fuzzer would mostly meet 400s and rarely validate a response full of figures.
     """
+    path = {"org": org.slug, **{k: v for k, v in FIXED_PATH.items() if "{" + k + "}" in operation.path}}
     strategy = operation.as_strategy(
         generation_mode=mode,
-        path_parameters={"org": org.slug},
+        path_parameters=path if "{org}" in operation.path else {k: v for k, v in path.items() if k != "org"},
         headers={"Authorization": f"Bearer {token}"},
     )
     if mode is not GenerationMode.POSITIVE:

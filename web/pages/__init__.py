@@ -5,6 +5,6 @@ view renders the declaration over that data: `cards(spec, data)` and `charts(spe
 Adding a chart or a card touches one declaration; the view does not change.
 """
 
-from .base import Card, Chart, render_cards, render_charts
+from .base import Card, Chart, render_cards, render_charts, unavailable_charts
 
-__all__ = ["Card", "Chart", "render_cards", "render_charts"]
+__all__ = ["Card", "Chart", "render_cards", "render_charts", "unavailable_charts"]

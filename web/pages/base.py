@@ -86,3 +86,20 @@ def render_cards(declared, head: dict, data) -> list[dict]:
             }
         )
     return cards
+
+
+def unavailable_charts(declared, data, gaps) -> list[dict]:
+    """Charts hidden because the plan lacks their source (`gaps`: integrations.availability's
+    Gap per stream): each says so ("Not available on your plan") instead of vanishing or
+    drawing zeros. A chart the plan lacks but which has older data still draws that data."""
+    gated = {key: gap for gap in gaps.values() for key in gap.metrics}
+    return [
+        {
+            "id": chart.id,
+            "title": _text(chart.title, data),
+            "metric": chart.metric,
+            "reason": gated[chart.metric].reason,
+        }
+        for chart in declared
+        if chart.metric in gated and not chart.show(data)
+    ]

@@ -27,6 +27,7 @@ CHARTS = (
         "Spend this cycle",
         "Charged usage per day since the cycle began and the running total.",
         lambda d: charts.spend_figure(d.series, charts.cycle_to_date(d.series, d.overview["cycle_start"])),
+        metric="daily_spend",
     ),
     Chart(
         "fig-model-spend",
@@ -34,5 +35,6 @@ CHARTS = (
         "Charged usage this cycle per model, and the average cost of one request.",
         lambda d: charts.model_spend_figure(d.overview["by_model"]),
         show=lambda d: bool(d.overview["by_model"]),
+        metric="cost_per_request",
     ),
 )

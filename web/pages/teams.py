@@ -19,23 +19,26 @@ class Column:
     key: str
     label: str
     kind: str  # int, share, float, cents, pp (percentage points), pct, text
+    metric: str = ""  # the analytics.metrics key its header's info control explains
 
 
 COLUMNS = (
     Column("name", "Team", "text"),
     Column("cost_centre", "Cost centre", "text"),
-    Column("seats", "Seats", "int"),
-    Column("active", "Active people", "int"),
-    Column("active_share", "Active share", "share"),
-    Column("active_share_change", "Active share vs previous", "pp"),
-    Column("avg_dau", "DAU (avg.)", "float"),
-    Column("requests_per_active", "Requests per active person", "float"),
-    Column("acceptance_rate", "Acceptance (accepted ÷ suggested lines)", "share"),
-    Column("accepted_lines_per_active", "Accepted lines per active person", "float"),
-    Column("spend_cents", "Spend", "cents"),
-    Column("spend_change_pct", "Spend vs previous", "pct"),
-    Column("spend_per_active_cents", "Spend per active person", "cents"),
-    Column("tier", "Tier", "text"),
+    Column("seats", "Seats", "int", "seats"),
+    Column("active", "Active people", "int", "active_users"),
+    Column("active_share", "Active share", "share", "active_share"),
+    Column("active_share_change", "Active share vs previous", "pp", "active_share_change"),
+    Column("avg_dau", "DAU (avg.)", "float", "avg_dau"),
+    Column("requests_per_active", "Requests per active person", "float", "requests_per_active"),
+    Column("acceptance_rate", "Acceptance (accepted ÷ suggested lines)", "share", "line_acceptance_rate"),
+    Column(
+        "accepted_lines_per_active", "Accepted lines per active person", "float", "accepted_lines_per_active"
+    ),
+    Column("spend_cents", "Spend", "cents", "spend_cents"),
+    Column("spend_change_pct", "Spend vs previous", "pct", "spend_change_pct"),
+    Column("spend_per_active_cents", "Spend per active person", "cents", "spend_per_active"),
+    Column("tier", "Tier", "text", "tier"),
 )
 SORTABLE = {c.key for c in COLUMNS}
 
@@ -91,7 +94,9 @@ def headers(sort: str) -> list[dict]:
             aria = "descending" if descending else "ascending"
         else:
             next_sort, aria = (f"-{c.key}" if numeric else c.key), "none"
-        out.append({"label": c.label, "sort": next_sort, "aria": aria, "numeric": numeric})
+        out.append(
+            {"label": c.label, "sort": next_sort, "aria": aria, "numeric": numeric, "metric": c.metric}
+        )
     return out
 
 
@@ -123,6 +128,7 @@ TEAM_CARDS = (
         "Active people (avg. daily)",
         lambda v: number(v, 1),
         sub=lambda d: f"{d.head['active_users']['value']:,} active in the range",
+        metric="avg_dau",
     ),
     Card(
         "active_share",
@@ -130,11 +136,26 @@ TEAM_CARDS = (
         percent,
         rate=True,
         sub=lambda d: f"{d.head['active_users']['value']:,} of {d.head['seats']:,} people",
+        metric="active_share",
     ),
-    Card("requests", "AI requests", number, sub="All kinds"),
-    Card("acceptance_rate", "Acceptance", percent, rate=True, sub="Accepted ÷ suggested lines"),
-    Card("accepted_lines", "Accepted lines", number),
-    Card("spend_cents", "Team spend", dollars, good_when="down", sub="Charged usage in the range"),
+    Card("requests", "AI requests", number, sub="All kinds", metric="requests"),
+    Card(
+        "acceptance_rate",
+        "Acceptance",
+        percent,
+        rate=True,
+        sub="Accepted ÷ suggested lines",
+        metric="line_acceptance_rate",
+    ),
+    Card("accepted_lines", "Accepted lines", number, metric="accepted_lines"),
+    Card(
+        "spend_cents",
+        "Team spend",
+        dollars,
+        good_when="down",
+        sub="Charged usage in the range",
+        metric="spend_cents",
+    ),
 )
 
 
@@ -179,17 +200,20 @@ TEAM_CHARTS = (
         lambda d: f"Daily active people: {d.name}",
         "People of the team (on that day, sub-teams included) with any activity.",
         lambda d: charts.dau_figure(d.series, label="Active people"),
+        metric="team_daily_active",
     ),
     Chart(
         "fig-spend",
         lambda d: f"Spend per day: {d.name}",
         "Charged usage per day and the running total since the start of the range.",
         lambda d: charts.spend_figure(d.series, d.cumulative),
+        metric="daily_spend",
     ),
     Chart(
         "fig-lines",
         "Suggested and accepted lines",
         "Lines the tool added or proposed against lines accepted from AI suggestions.",
         lambda d: charts.lines_figure(d.series),
+        metric="line_acceptance_rate",
     ),
 )

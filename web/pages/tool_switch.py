@@ -109,6 +109,7 @@ CHARTS = (
         "Daily active people, by tool",
         "People who used each tool that day; a gap is a day the tool has not reported (yet).",
         lambda d: _per_tool_figure(d, "active_people"),
+        metric="dau",
     ),
     Chart(
         "fig-tool-requests",
@@ -116,6 +117,7 @@ CHARTS = (
         "Cursor: agent, chat, composer and Cmd-K requests. Copilot: prompts a person typed. "
         "Claude Code: requests on Enterprise cost reports (the Console report has none).",
         lambda d: _per_tool_figure(d, "requests", bar=True),
+        metric="requests",
     ),
     Chart(
         "fig-tool-cost",
@@ -123,5 +125,6 @@ CHARTS = (
         "Cursor: charged usage. Copilot: AI credits used × $0.01, an estimate (not a bill). "
         "Claude Code: Anthropic's estimated cost, API keys included. Seats not included.",
         lambda d: _per_tool_figure(d, "cost_cents", dollars=True, bar=True),
+        metric="usage_cost",
     ),
 )

@@ -29,6 +29,13 @@ OVERLAP_COLUMNS = [
     ("drop", "Seat to drop", "text"),
     ("saving_cents", "Monthly saving ($)", "cents"),
 ]
+OVERLAP_METRICS = {
+    "cursor_days": "overlap_active_days",
+    "copilot_days": "overlap_active_days",
+    "cursor_last": "last_active",
+    "copilot_last": "last_active",
+    "saving_cents": "overlap_saving",
+}
 
 
 @dataclass
@@ -89,5 +96,6 @@ CHARTS = (
         "People who used each tool that day. A gap is a day the tool has not reported (yet), not a day of zero.",
         trend_figure,
         show=lambda d: bool(d.tools),
+        metric="dau",
     ),
 )

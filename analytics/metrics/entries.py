@@ -1,1 +1,0 @@
-"""Registry entries (split into one module per area as the registry grows)."""
