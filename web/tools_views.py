@@ -28,6 +28,9 @@ from .pages import render_charts, tools
 SPEND_CAPABILITY = "can_see_member_spend"
 
 
+ROWS_SHOWN = 100
+
+
 def _today():
     return timezone.now().astimezone(UTC).date()
 
@@ -48,6 +51,9 @@ def _context(request, form=None) -> dict:
         "figures": render_charts(tools.CHARTS, data, chart_provisional(freshness, tool=None)),
         "freshness": freshness,
         "overlap_columns": tools.OVERLAP_COLUMNS,
+        # A large organization's overlap list is long: the page shows the first rows, the CSV all.
+        "rows_shown": ROWS_SHOWN,
+        "rows_shown_slice": f":{ROWS_SHOWN}",
         "copilot_price_form": form
         or SeatPriceForm(initial={"seat_price": f"{prices[Tool.COPILOT].cents / 100:.2f}"}),
         "copilot_connected": connection is not None,

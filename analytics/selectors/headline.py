@@ -126,7 +126,7 @@ def _team_activity(org, start, end, prev_start, prev_end) -> dict:
     )
     org_day, rollup = ToolOrgDay._meta.db_table, OrgDailyRollup._meta.db_table
     person_days = (
-        f"(SELECT SUM(active_people) FROM {org_day} WHERE organization_id = %(org)s AND tool = %(tool)s"
+        f"(SELECT SUM(active_people) FROM {org_day} WHERE organization_id = %(org)s AND tool = %(tool)s"  # nosec B608  # table name from model metadata; values are bound parameters
         " AND day BETWEEN {} AND {})"
     )
     sql = f"""

@@ -204,3 +204,13 @@ def test_copilot_idle_seats_join_the_spend_reviews_idle_list(admin_client, seats
 
 def test_the_spend_review_has_no_copilot_section_without_copilot(admin_client, org):
     assert "Idle Copilot seats" not in text(admin_client.get("/ai-analytics/spend/"))
+
+
+def test_a_long_overlap_list_shows_its_first_rows_and_points_to_the_csv(admin_client, seats, monkeypatch):
+    monkeypatch.setattr("web.tools_views.ROWS_SHOWN", 2)
+    response = admin_client.get(PAGE)
+    html = response.content.decode()
+    table = html.split('id="overlap-table"', 1)[1].split("</table>", 1)[0]
+    assert table.count("<tr data-person=") == 2
+    assert "Showing the first 2 of 5 people; the CSV has every one." in text(response)
+    assert len(overlap_csv(admin_client)) == 5  # the CSV keeps every row
