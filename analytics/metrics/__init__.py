@@ -83,4 +83,4 @@ def describe(key: str) -> str:
 
 
 # The entries, one module per area (each calls ``register`` when imported).
-from . import acceptance, activity, ai_code, claude_code, models, requests, spend, sync, teams, tools  # noqa: E402,F401
+from . import acceptance, activity, ai_code, claude_code, models, quality, requests, spend, sync, teams, tools  # noqa: E402,F401,I001

@@ -14,6 +14,7 @@ from integrations.models import Connection, Provider
 from integrations.quality import latest_checks
 
 from ..base import COMMON_ERRORS, ORG, OrgAPIView
+from ..metric_fields import tied
 
 NOT_CHECKED = "not_checked"
 
@@ -29,6 +30,7 @@ class DataHealthCheckSerializer(serializers.Serializer):
     )
 
 
+@tied(warnings="data_health_warnings")
 class DataHealthToolSerializer(serializers.Serializer):
     tool = serializers.ChoiceField(choices=Provider.values)
     name = serializers.CharField()
@@ -39,7 +41,9 @@ class DataHealthToolSerializer(serializers.Serializer):
         "the first checked sync (Copilot and Claude Code syncs are not checked yet).",
     )
     warnings = serializers.IntegerField()
-    sync_run_id = serializers.IntegerField(allow_null=True, help_text="The sync run the checks belong to.")
+    sync_run_id = serializers.IntegerField(
+        allow_null=True, help_text="The sync run the checks belong to; null before the first checked sync."
+    )
     checked_at = serializers.DateTimeField(allow_null=True)
     window_start = serializers.DateField(allow_null=True, help_text="First UTC day that sync covered.")
     window_end = serializers.DateField(allow_null=True)

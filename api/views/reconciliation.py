@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from analytics.selectors.reconciliation import spend_reconciliation
 
 from ..base import ADMIN_ERRORS, ORG, OrgAPIView
+from ..metric_fields import tied
 from ..serializers import Cents
 
 
@@ -25,25 +26,37 @@ class ReconciliationCauseSerializer(serializers.Serializer):
     text = serializers.CharField()
 
 
+@tied(
+    nulls={"difference_pct": "null: Cursor's total is 0, so no share can be computed"},
+    cursor_cents="reconciliation_cursor_cents",
+    events_cents="reconciliation_events_cents",
+    difference_cents="reconciliation_difference_cents",
+    difference_pct="reconciliation_difference_pct",
+    events="reconciliation_events",
+    token_fee_cents="token_fee_cents",  # noqa: S106 - a metric key, not a secret
+    included_zero_events="included_zero_events",
+    errored_events="errored_events",
+    errored_cents="errored_cents",
+    recent_cents="recent_cents",
+)
 class ReconciliationPersonSerializer(serializers.Serializer):
     email = serializers.EmailField()
     name = serializers.CharField(allow_blank=True)
-    cursor_cents = Cents(help_text="Cursor's cycle total for the person (overallSpendCents).")
-    events_cents = Cents(
-        help_text="Sum of the cycle's usage events' charged cents, errored requests left out."
-    )
-    difference_cents = Cents(help_text="cursor_cents − events_cents.")
-    difference_pct = serializers.FloatField(allow_null=True, help_text="The difference as % of cursor_cents.")
+    cursor_cents = Cents()
+    events_cents = Cents()
+    difference_cents = Cents()
+    difference_pct = serializers.FloatField(allow_null=True)
     off = serializers.BooleanField(help_text="The difference is beyond the tolerance.")
     events = serializers.IntegerField()
     token_fee_cents = Cents()
-    included_zero_events = serializers.IntegerField(help_text="Events within included usage charged 0.")
+    included_zero_events = serializers.IntegerField()
     errored_events = serializers.IntegerField()
     errored_cents = Cents()
-    recent_cents = Cents(help_text="Charged cents of the last provisional days.")
+    recent_cents = Cents()
     causes = ReconciliationCauseSerializer(many=True)
 
 
+@tied(events="reconciliation_events", events_cents="reconciliation_events_cents")
 class ReconciliationUnlistedSerializer(serializers.Serializer):
     email = serializers.EmailField()
     name = serializers.CharField(allow_blank=True)
@@ -51,6 +64,13 @@ class ReconciliationUnlistedSerializer(serializers.Serializer):
     events_cents = Cents()
 
 
+@tied(
+    nulls={"difference_pct": "null: Cursor's total is 0, so no share can be computed"},
+    cursor_cents="reconciliation_cursor_cents",
+    events_cents="reconciliation_events_cents",
+    difference_cents="reconciliation_difference_cents",
+    difference_pct="reconciliation_difference_pct",
+)
 class ReconciliationTotalsSerializer(serializers.Serializer):
     cursor_cents = Cents()
     events_cents = Cents()
@@ -58,12 +78,18 @@ class ReconciliationTotalsSerializer(serializers.Serializer):
     difference_pct = serializers.FloatField(allow_null=True)
 
 
+@tied(
+    tolerance_pct="reconciliation_tolerance_pct",
+    tolerance_cents="reconciliation_tolerance_cents",
+    matching="reconciliation_matching",
+    not_in_spend_cents="not_in_spend_cents",
+)
 class ReconciliationSerializer(serializers.Serializer):
     cycle_start = serializers.DateField(allow_null=True, help_text="null until Cursor reports spend.")
     tolerance_pct = serializers.FloatField()
     tolerance_cents = serializers.FloatField()
     totals = ReconciliationTotalsSerializer()
-    matching = serializers.IntegerField(help_text="People whose figures agree within the tolerance.")
+    matching = serializers.IntegerField()
     people = ReconciliationPersonSerializer(many=True, source="rows")
     not_in_spend = ReconciliationUnlistedSerializer(
         many=True, help_text="People with charged events this cycle whom Cursor's spend does not list."

@@ -21,7 +21,7 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 FIGURE_ATTR = re.compile(r'data-(?:stat|field|metric|count)="([A-Za-z0-9_]+)"')
 NUMERIC_FIELDS = (serializers.IntegerField, serializers.FloatField, serializers.DecimalField)
 # Not figures: identifiers, and the pagination envelope's row count.
-NOT_FIGURES = {"id", "person_id", "count"}
+NOT_FIGURES = {"id", "person_id", "count", "sync_run_id"}  # ids and paging, not figures
 
 
 def _key_problem(where: str, key: str) -> list[str]:

@@ -5,6 +5,12 @@ tests/metrics/test_metric_keys.py, which reads the templates) use these; a figur
 template without an entry here fails that test."""
 
 TEMPLATE_FIGURES: dict[str, dict[str, str]] = {
+    "analytics/_reconciliation.html": {
+        "reconciliation_cursor": "reconciliation_cursor_cents",
+        "reconciliation_events": "reconciliation_events_cents",
+        "reconciliation_difference": "reconciliation_difference_cents",
+    },
+    "analytics/_freshness.html": {"provisional": "provisional_days"},
     "analytics/spend_review.html": {
         "cycle_start": "cycle_start",
         "total": "cycle_total",

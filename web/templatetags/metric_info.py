@@ -65,3 +65,21 @@ def metric_info(context, key):
         "not_reported": [label for tool, label in TOOL_LABELS.items() if tool not in entry.sources],
         "plans": [(TOOL_LABELS.get(t, t), plans) for t, plans in entry.plans.items()],
     }
+
+
+@register.inclusion_tag("analytics/_metric_info.html", takes_context=True)
+def figure_info(context, template_name, figure):
+    """The info control of a figure a template writes out itself, by the template and the
+    figure's `data-stat`/`data-field` name (web/pages/figures.py maps them to the registry)."""
+    from web.pages.figures import TEMPLATE_FIGURES
+
+    return metric_info(context, TEMPLATE_FIGURES.get(template_name, {}).get(figure, ""))
+
+
+@register.inclusion_tag("analytics/_metric_info.html", takes_context=True)
+def column_info(context, table, header):
+    """The info control of a hand-written table's column, by the table's name and the column's
+    header (web/pages/figures.py: TEMPLATE_TABLES)."""
+    from web.pages.figures import TEMPLATE_TABLES
+
+    return metric_info(context, TEMPLATE_TABLES.get(table, {}).get(header, ""))
