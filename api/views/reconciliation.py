@@ -33,7 +33,7 @@ class ReconciliationCauseSerializer(serializers.Serializer):
     difference_cents="reconciliation_difference_cents",
     difference_pct="reconciliation_difference_pct",
     events="reconciliation_events",
-    token_fee_cents="token_fee_cents",  # noqa: S106 - a metric key, not a secret
+    token_fee_cents="token_fee_cents",  # noqa: S106  # nosec B106  # a metric key, not a secret
     included_zero_events="included_zero_events",
     errored_events="errored_events",
     errored_cents="errored_cents",
