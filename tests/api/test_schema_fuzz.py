@@ -149,6 +149,9 @@ def cases(operation, mode, org, token):
             start = today - timedelta(days=back)
             case.query["start"] = start.isoformat()
             case.query["end"] = (start + timedelta(days=length)).isoformat()
+            # A random email is never one of the organization's members (400): the nudged half
+            # asks for the whole organization's figures instead.
+            case.query.pop("member", None)
         return case
 
     return st.tuples(strategy, st.booleans(), st.integers(0, 40), st.integers(0, 45)).map(nudge)
