@@ -115,6 +115,7 @@ def _changes(org, start: date, end: date, prev_start: date) -> list[str]:
         candidates.append((f"{who}'s spend", row["now"] or Decimal(0), row["before"] or Decimal(0)))
     models = (
         UsageEvent.objects.filter(organization=org, day__range=(prev_start, end))
+        .exclude(kind=UsageEvent.ERRORED_KIND)  # not charged: left out of every spend figure
         .values("model")
         .annotate(
             now=Sum("charged_cents", filter=Q(day__gte=start)),

@@ -65,6 +65,7 @@ class Data:
             UsageEvent.objects.filter(
                 organization_id=org_id, day__range=(self.first, self.last), member__person__isnull=False
             )
+            .exclude(kind=UsageEvent.ERRORED_KIND)  # not charged: left out of every spend figure
             .values("member__person_id", "model", "day")
             .annotate(cents=Sum("charged_cents"), events=Count("id"))
         ):

@@ -127,3 +127,17 @@ def test_preview_for_an_outsider_shows_only_their_organization(outsider_client, 
     response = outsider_client.get(reverse("alerts:digest"), {"kind": "bogus"})
     assert response.status_code == 200
     assert b"Dana" not in response.content and b"Globex" in response.content
+
+
+@pytest.mark.django_db
+def test_errored_requests_are_no_model_spend_change(org, week_data):
+    """"Errored, Not Charged" events are left out of every spend figure, the digest's too."""
+    from analytics.models import UsageEvent
+
+    dana, _ = week_data
+    add_spend(org, dana, WEEK, 90_000, model="o3-pro")
+    UsageEvent.objects.filter(organization=org, model="o3-pro").update(kind=UsageEvent.ERRORED_KIND)
+    changes = build_digest(org, today=MONDAY).changes
+    assert not any("o3-pro" in line for line in changes), changes
+    UsageEvent.objects.filter(organization=org, model="o3-pro").update(kind="Usage-based")
+    assert any("o3-pro" in line for line in build_digest(org, today=MONDAY).changes)
