@@ -131,7 +131,7 @@ def test_preview_for_an_outsider_shows_only_their_organization(outsider_client, 
 
 @pytest.mark.django_db
 def test_errored_requests_are_no_model_spend_change(org, week_data):
-    """"Errored, Not Charged" events are left out of every spend figure, the digest's too."""
+    """ "Errored, Not Charged" events are left out of every spend figure, the digest's too."""
     from analytics.models import UsageEvent
 
     dana, _ = week_data
