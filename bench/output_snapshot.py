@@ -55,7 +55,24 @@ PAGES = [  # (what, path under /ai-analytics/, query, for owners and admins only
     ("members csv", "members.csv", "range=90&sort=email", True),
     ("spend csv", "spend/export.csv", "", True),
     ("sync status json", "sync-status.json", "", False),
+    # Teams (the demo's tree), the other tools and the pages across tools.
+    ("team page", "", "team={team}", False),
+    ("team page", "", "team={team}&range=90", False),
+    ("team page", "", "team={subteam}", False),
+    ("team comparison", "teams/", "", False),
+    ("team comparison", "teams/", "range=90", False),
+    ("team comparison csv", "teams/export.csv", "", False),
+    ("tools page", "", "tool=all", False),
+    ("tools page", "tools/", "", False),
+    ("tools page", "tools/", "range=90", False),
+    ("tools page", "tools/", "start={start}&end={end}", False),
+    ("tools overlap csv", "tools/overlap.csv", "", True),
+    ("copilot dashboard", "", "tool=copilot&range=90", False),
+    ("claude code dashboard", "", "tool=claude_code&range=90", False),
+    ("spend review", "spend/", "team={team}", True),
 ]
+COPILOT_TOKEN = "ghp_" + "snapKoalrCopilot" * 2 + "0123"  # noqa: S105  # the simulator's fixed token
+CLAUDE_CODE_KEY = "sk-ant-admin01-" + "snapKoalrClaudeCode" * 3  # noqa: S105  # the simulator's fixed key
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
 
 
@@ -305,6 +322,8 @@ def capture(now: dt.datetime, seats: int, days: int, seed: int) -> dict:
         run_backfill(connection, days)
     finally:
         sim.stop()
+    other_tools = add_other_tools(org, users["owner"], team, now, seats, days, seed)
+    teams = add_teams(org, users)
     cache.clear()
 
     member_model = next(m for m in apps.get_models() if m.__name__ == "CursorMember")
@@ -348,7 +367,8 @@ def capture(now: dt.datetime, seats: int, days: int, seed: int) -> dict:
                 label = " ".join(f"{k}={v}" for k, v in sorted(params.items()) if k not in ("start", "end"))
                 name = f"api {role} GET {path} {label}".strip()
                 allowed = (200,) if role == "owner" else (200, 403)
-                get(name, client, path.replace("{org}", org.slug), params, allowed, follow_pages=True)
+                url = path.replace("{org}", org.slug).replace("{team}", teams["team"])
+                get(name, client, url, params, allowed, follow_pages=True)
 
     # The pages, their exports and the sync poll, as owner, admin and member.
     top_model = snapshot["api owner GET /api/v1/orgs/{org}/usage/models"][0]["results"][0]["model"]
@@ -359,6 +379,7 @@ def capture(now: dt.datetime, seats: int, days: int, seed: int) -> dict:
         "model": top_model,
         "start": now.date() - dt.timedelta(days=44),
         "end": now.date() - dt.timedelta(days=10),
+        **teams,
     }
     for role, client in clients.items():
         for what, path, query, admins_only in PAGES:
@@ -370,7 +391,64 @@ def capture(now: dt.datetime, seats: int, days: int, seed: int) -> dict:
             get(name, client, "/ai-analytics/" + path.format(**values), params, allowed)
     if failures:
         raise SystemExit("Unexpected responses:\n  " + "\n  ".join(failures))
+    snapshot["other tools synced"] = other_tools
     return snapshot
+
+
+def add_other_tools(org, owner, team, now, seats: int, days: int, seed: int) -> list[str]:
+    """GitHub Copilot and Claude Code beside Cursor, their people shared with Cursor's (as in
+    `make demo`), each synced in the foreground from its own simulator."""
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from integrations.claude_code import services as claude_code_services
+    from integrations.copilot import services as copilot_services
+    from simulators.claude_code import ClaudeCodeSimulator
+    from simulators.copilot import CopilotSimulator
+
+    settings.COPILOT_RATE_LIMITS = False
+    copilot = CopilotSimulator(rate_limits=False)
+    copilot.add_org(
+        "snap-robotics", seats=max(3, seats * 4 // 5), days=days, seed=seed, cursor_team=team,
+        token=COPILOT_TOKEN, now=now,
+    )  # fmt: skip
+    claude = ClaudeCodeSimulator(rate_limits=False, default_orgs=False)
+    claude.add_org(
+        "console",
+        seed=seed,
+        users=seats // 2,
+        days=days,
+        cursor_seats=seats,
+        admin_key=CLAUDE_CODE_KEY,
+        now=now,
+    )
+    out = io.StringIO()
+    try:
+        copilot_services.connect_copilot(
+            org, owner, COPILOT_TOKEN, scope="org", slug="snap-robotics", base_url=copilot.start(),
+            start_backfill=False,
+        )  # fmt: skip
+        call_command("sync_copilot", org=org.slug, days=days, stdout=out)
+        claude_code_services.connect_claude_code(
+            org, owner, CLAUDE_CODE_KEY, source="console", base_url=claude.start(), start_backfill=False
+        )
+        call_command("sync_claude_code", org=org.slug, days=days, stdout=out)
+    finally:
+        copilot.stop()
+        claude.stop()
+    return ["copilot", "claude_code"]
+
+
+def add_teams(org, users) -> dict:
+    """The demo's team tree (two levels, one in ten people in no team; the admin leads a sub-team,
+    so the member stays a plain member); returns the slugs the pages and the API are read with."""
+    from devtools.demo_teams import ensure_demo_teams
+    from people.models import Team
+
+    ensure_demo_teams(org, owner=users["owner"], lead=users["admin"])
+    top = Team.objects.get(organization=org, name="Engineering")
+    sub = Team.objects.filter(organization=org, parent=top).order_by("name").first()
+    return {"team": top.slug, "subteam": sub.slug}
 
 
 def main(argv=None) -> int:
