@@ -5,14 +5,14 @@ from analytics.selectors.tools import SeatPrice
 
 from .copilot import services as copilot
 
-_LOOK_UP = object()
+LOOK_UP = object()  # the default `connection`: read it here (pass None for "not connected")
 
 
-def seat_prices(org, connection=_LOOK_UP) -> dict[str, SeatPrice]:
+def seat_prices(org, connection=LOOK_UP) -> dict[str, SeatPrice]:
     """Cursor's is the organization's (spend review); Copilot's the one an admin set, else
     GitHub's list price for the plan, marked as an estimate. `connection`: the Copilot
     connection (or None) when the caller has read it already."""
-    if connection is _LOOK_UP:
+    if connection is LOOK_UP:
         connection = copilot.copilot_connection(org)
     cents, estimate = copilot.seat_price(connection)
     return {

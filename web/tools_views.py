@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from analytics.models import Tool
 from integrations.copilot import services as copilot
 from integrations.models import Provider
-from integrations.seat_prices import _LOOK_UP, seat_prices
+from integrations.seat_prices import LOOK_UP, seat_prices
 from koalr.accounts.tenancy import org_required
 
 from .exports import csv_response
@@ -26,9 +26,7 @@ from .freshness import chart_provisional, page_freshness
 from .pages import render_charts, tools
 
 SPEND_CAPABILITY = "can_see_member_spend"
-
-
-ROWS_SHOWN = 100
+ROWS_SHOWN = 100  # rows of the per-person lists the page shows (the CSV and the API have all)
 
 
 def _today():
@@ -42,7 +40,9 @@ def _context(request, form=None) -> dict:
     freshness = page_freshness(request)
     connection = freshness.connections.get(Provider.COPILOT)  # read with the freshness line
     prices = seat_prices(org, connection)
-    data = tools.load(org, filters.start, filters.end, _today(), prices=prices, per_person=per_person)
+    data = tools.load(
+        org, filters.start, filters.end, _today(), prices=prices, per_person=per_person, rows=ROWS_SHOWN
+    )
     return {
         "data": data,
         "filters": filters,
@@ -51,9 +51,6 @@ def _context(request, form=None) -> dict:
         "figures": render_charts(tools.CHARTS, data, chart_provisional(freshness, tool=None)),
         "freshness": freshness,
         "overlap_columns": tools.OVERLAP_COLUMNS,
-        # A large organization's overlap list is long: the page shows the first rows, the CSV all.
-        "rows_shown": ROWS_SHOWN,
-        "rows_shown_slice": f":{ROWS_SHOWN}",
         "copilot_price_form": form
         or SeatPriceForm(initial={"seat_price": f"{prices[Tool.COPILOT].cents / 100:.2f}"}),
         "copilot_connected": connection is not None,
@@ -122,13 +119,15 @@ def compare_dashboard(request):
     )
 
 
-def copilot_idle_for(org, today, connection=_LOOK_UP):
-    """Copilot's idle seats for the spend review, or None when Copilot is not connected.
-    `connection`: the Copilot connection (or None) when the caller has it already."""
+def copilot_idle_for(org, today, connection=LOOK_UP):
+    """Copilot's idle seats for the spend review (the first ROWS_SHOWN, with every seat's
+    counts), or None when Copilot is not connected. `connection`: the Copilot connection (or
+    None) when the caller has it already."""
     from analytics.selectors.tools import copilot_idle_seats
 
-    if connection is _LOOK_UP:
+    if connection is LOOK_UP:
         connection = copilot.copilot_connection(org)
     if connection is None:
         return None
-    return copilot_idle_seats(org, today, price=seat_prices(org, connection)[Tool.COPILOT])
+    price = seat_prices(org, connection)[Tool.COPILOT]
+    return copilot_idle_seats(org, today, price=price, limit=ROWS_SHOWN)

@@ -6,6 +6,7 @@ from .chargeback import ChargebackLine
 from .claude_code import (
     ClaudeCodeActor,
     ClaudeCodeActorDay,
+    ClaudeCodeDayTotals,
     ClaudeCodeFetchedDay,
     ClaudeCodeModelDay,
     ClaudeCodeSource,
@@ -13,6 +14,7 @@ from .claude_code import (
 )
 from .copilot import (
     CopilotBillingLine,
+    CopilotDayTotals,
     CopilotOrgDay,
     CopilotReportDay,
     CopilotSeat,
@@ -25,8 +27,8 @@ from .tool_day import Tool, ToolDay, ToolOrgDay, ToolTeamDay
 
 __all__ = [
     "CENTS", "AiChange", "AiCommit", "ChargebackLine", "ClaudeCodeActor", "ClaudeCodeActorDay",
-    "ClaudeCodeFetchedDay", "ClaudeCodeModelDay", "ClaudeCodeSource", "ClaudeCodeUser",
-    "CopilotBillingLine", "CopilotOrgDay", "CopilotReportDay", "CopilotSeat", "CopilotUserDay",
+    "ClaudeCodeDayTotals", "ClaudeCodeFetchedDay", "ClaudeCodeModelDay", "ClaudeCodeSource", "ClaudeCodeUser",
+    "CopilotBillingLine", "CopilotDayTotals", "CopilotOrgDay", "CopilotReportDay", "CopilotSeat", "CopilotUserDay",
     "CopilotUserDayBreakdown", "CursorMember", "DailyUsage", "MemberDailyRollup",
     "ModelDailyRollup", "OrgDailyRollup", "OrgOwned", "RollupCounters", "SpendSnapshot",
     "TeamAnalytics", "Tool", "ToolDay", "ToolOrgDay", "ToolPersonMonth", "ToolTeamDay",

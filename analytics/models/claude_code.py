@@ -11,6 +11,7 @@ report (§3) and Claude Enterprise's analytics (§5). Invariants:
 """
 
 from django.db import models
+from django.db.models import Q
 
 from .base import CENTS, OrgOwned
 
@@ -82,7 +83,17 @@ class ClaudeCodeActorDay(OrgOwned):
                 name="uniq_claude_code_actor_day",
             )
         ]
-        indexes = [models.Index(fields=["organization", "day"])]
+        indexes = [
+            models.Index(fields=["organization", "day"]),
+            # The roster gap's anti-join: is a roster email in the usage at all?
+            models.Index(fields=["organization", "actor_type", "email"], name="claude_actor_day_email"),
+            # The Tools page's API-key names: the few rows of API-key actors, by day.
+            models.Index(
+                fields=["organization", "day"],
+                condition=Q(actor_type="api_actor"),
+                name="claude_actor_day_api_keys",
+            ),
+        ]
 
     @property
     def actor_label(self) -> str:
@@ -119,7 +130,41 @@ class ClaudeCodeModelDay(OrgOwned):
                 name="uniq_claude_code_model_day",
             )
         ]
-        indexes = [models.Index(fields=["organization", "day"])]
+        indexes = [
+            models.Index(fields=["organization", "day"]),
+            models.Index(fields=["organization", "actor_type", "actor_key"], name="claude_model_day_actor"),
+            models.Index(
+                fields=["organization", "day"],
+                condition=Q(actor_type="api_actor"),
+                name="claude_model_day_api_keys",
+            ),
+        ]
+
+
+class ClaudeCodeDayTotals(OrgOwned):
+    """The organization's Claude Code rows of one day summed, people and API keys alike: what
+    the Tools page's Claude Code figures and acceptance read, a row per day rather than per
+    actor and day. `actor_rows` / `cost_rows`: how many activity / cost rows the day has (a
+    range without either has no Claude Code data). Rebuilt with the day's facts
+    (analytics.services.tool_totals)."""
+
+    day = models.DateField()
+    actor_rows = models.IntegerField(default=0)
+    sessions = models.BigIntegerField(default=0, help_text="num_sessions, unreported ones as 0")
+    remote_sessions = models.BigIntegerField(default=0)
+    commits = models.BigIntegerField(default=0)
+    pull_requests = models.BigIntegerField(default=0)
+    actions_accepted = models.BigIntegerField(default=0)
+    actions_rejected = models.BigIntegerField(default=0)
+    lines_added = models.BigIntegerField(default=0)
+    lines_removed = models.BigIntegerField(default=0)
+    cost_rows = models.IntegerField(default=0)
+    api_key_cents = models.DecimalField(**CENTS, help_text="The cost of API-key actors (automation)")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "day"], name="uniq_claude_code_day_totals")
+        ]
 
 
 class ClaudeCodeFetchedDay(OrgOwned):

@@ -78,6 +78,21 @@ class CopilotUserDay(OrgOwned):
         indexes = [models.Index(fields=["organization", "day"])]
 
 
+class CopilotDayTotals(OrgOwned):
+    """The organization's CopilotUserDay rows of one day summed (every listed user, linked to a
+    person or not): what the Tools page's acceptance reads, a row per day rather than per user
+    and day. Rebuilt with the day's facts (analytics.services.tool_totals)."""
+
+    day = models.DateField()
+    generations = models.BigIntegerField(default=0)
+    acceptances = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "day"], name="uniq_copilot_day_totals")
+        ]
+
+
 class CopilotUserDayBreakdown(OrgOwned):
     """One row of a user-day's `totals_by_ide` / `_feature` / `_language_feature` /
     `_model_feature` arrays. `dimension` is ide, feature, language or model."""

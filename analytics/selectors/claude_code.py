@@ -6,10 +6,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Count, Q, Sum, Value
-from django.db.models.functions import Substr
+from django.db.models import CharField, Count, Exists, OuterRef, Q, Sum, Value
+from django.db.models.functions import Concat
 
-from ..models import ClaudeCodeActorDay, ClaudeCodeModelDay, ClaudeCodeUser
+from ..models import (
+    ClaudeCodeActor,
+    ClaudeCodeActorDay,
+    ClaudeCodeDayTotals,
+    ClaudeCodeModelDay,
+    ClaudeCodeUser,
+)
 
 ACCEPTANCE_DEFINITION = "tool actions accepted ÷ (accepted + rejected), as Anthropic defines it"
 
@@ -20,7 +26,7 @@ def seat_count(org) -> int:
 
 
 def acceptance(org, start: date, end: date) -> float | None:
-    sums = ClaudeCodeActorDay.objects.filter(organization=org, day__range=(start, end)).aggregate(
+    sums = ClaudeCodeDayTotals.objects.filter(organization=org, day__range=(start, end)).aggregate(
         a=Sum("actions_accepted"), r=Sum("actions_rejected")
     )
     accepted, rejected = sums["a"] or 0, sums["r"] or 0
@@ -39,27 +45,24 @@ def model_mix(org, start: date, end: date) -> list[dict]:
 
 def own_figures(org, start: date, end: date) -> dict | None:
     """What only Claude Code reports, for start..end, people and API keys alike; None without
-    rows. `api_key_cents` is the part of the cost spent by API keys (automation). Three
-    queries: the activity sums, the cost sums, the API keys' names."""
-    acts = ClaudeCodeActorDay.objects.filter(organization=org, day__range=(start, end))
-    # Aggregate names that are not column names, so one aggregate never reads another.
+    rows. `api_key_cents` is the part of the cost spent by API keys (automation). Two
+    queries: the sums (from the per-day totals, a row per day), the API keys' names."""
     columns = {
-        "sessions": "sessions", "commits": "commits", "pull_requests": "pull_requests",
-        "accepted": "actions_accepted", "rejected": "actions_rejected",
+        "sessions": "sessions", "remote_sessions": "remote_sessions", "commits": "commits",
+        "pull_requests": "pull_requests", "accepted": "actions_accepted", "rejected": "actions_rejected",
         "lines_added": "lines_added", "lines_removed": "lines_removed",
     }  # fmt: skip
-    raw = acts.aggregate(
+    # Aggregate names that are not column names, so one aggregate never reads another.
+    raw = ClaudeCodeDayTotals.objects.filter(organization=org, day__range=(start, end)).aggregate(
         **{f"sum_{k}": Sum(c) for k, c in columns.items()},
-        remote=Sum("sessions", filter=Q(is_remote=True)),
-    )
-    remote_sessions = raw.pop("remote") or 0
-    sums = {k: raw[f"sum_{k}"] for k in columns}
-    costs = ClaudeCodeModelDay.objects.filter(organization=org, day__range=(start, end))
-    cost_sums = costs.aggregate(rows=Count("id"), api=Sum("cost_cents", filter=Q(actor_type="api_actor")))
-    if sums["commits"] is None and not cost_sums["rows"]:
+        actor_rows=Sum("actor_rows"), cost_rows=Sum("cost_rows"), api=Sum("api_key_cents"),
+    )  # fmt: skip
+    if not raw["actor_rows"] and not raw["cost_rows"]:
         return None
     # The API keys' names from both tables in one query: activity rows name the key, cost rows
-    # carry it as "api:<name>".
+    # carry it as "api:<name>" (API-key rows are few: a partial index holds them by day).
+    acts = ClaudeCodeActorDay.objects.filter(organization=org, day__range=(start, end))
+    costs = ClaudeCodeModelDay.objects.filter(organization=org, day__range=(start, end))
     names = (
         acts.filter(actor_type="api_actor").annotate(kind=Value("name")).values_list("kind", "api_key_name")
     )
@@ -71,29 +74,28 @@ def own_figures(org, start: date, end: date) -> dict | None:
         }
     )
     return {
-        **{k: v or 0 for k, v in sums.items()},
-        "api_key_cents": cost_sums["api"] or 0,
+        **{k: raw[f"sum_{k}"] or 0 for k in columns},
+        "api_key_cents": raw["api"] or 0,
         "api_keys": [f"API key: {name}" for name in api_keys],
-        "remote_sessions": remote_sessions,
     }
 
 
 def roster_gap(org) -> dict | None:
     """The Console report's known gap: roster members never seen in the usage (docs/claude-code-api.md §3.4).
-    One query: the roster's size and its members whose email no user actor row carries."""
-    members = ClaudeCodeUser.objects.filter(organization=org, removed_at__isnull=True)
-    seen_acts = ClaudeCodeActorDay.objects.filter(organization=org, actor_type="user_actor").values("email")
-    seen_costs = ClaudeCodeModelDay.objects.filter(organization=org, actor_type="user_actor").annotate(
-        email=Substr("actor_key", 6)
+    One query: the roster's size and its members whose email no user actor row carries (an
+    activity row's email, or a cost row's actor key `user:<email>`, or the bare email).
+
+    Written as anti-joins (NOT EXISTS), each probe one lookup in the (organization,
+    actor_type, email / actor_key) indexes, so it costs a probe per roster member rather
+    than a read of every usage row."""
+    users = ClaudeCodeActor.USER
+    seen_acts = ClaudeCodeActorDay.objects.filter(organization=org, actor_type=users, email=OuterRef("email"))
+    seen_costs = ClaudeCodeModelDay.objects.filter(organization=org, actor_type=users).filter(
+        Q(actor_key=Concat(Value("user:"), OuterRef("email"), output_field=CharField()))
+        | (Q(actor_key=OuterRef("email")) & ~Q(actor_key__startswith="user:"))
     )
-    counts = members.aggregate(
-        total=Count("id"),
-        never=Count(
-            "id",
-            filter=~Q(email__in=seen_acts)
-            & ~Q(email__in=seen_costs.filter(actor_key__startswith="user:").values("email"))
-            & ~Q(email__in=seen_costs.exclude(actor_key__startswith="user:").values("actor_key")),
-        ),
+    counts = ClaudeCodeUser.objects.filter(organization=org, removed_at__isnull=True).aggregate(
+        total=Count("id"), never=Count("id", filter=~Exists(seen_acts) & ~Exists(seen_costs))
     )
     if not counts["total"]:
         return None

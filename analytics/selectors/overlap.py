@@ -17,32 +17,51 @@ def tool_overlap(org, start: date, end: date) -> dict:
 
     Returns {"people": n active in any tool, "by_count": {1: n, 2: n, 3: n}, "combos":
     [{"tools": ("cursor", "claude_code"), "labels": "Cursor + Claude Code", "people": n}, …]}
-    with combos of two or more tools, largest first. Aggregates only: no names.
+    with combos of two or more tools, largest first, and "by_tool": {tool: distinct people
+    active in it} (a tool nobody used is absent; `tool_summaries` reads it instead of counting
+    again). Aggregates only: no names.
+
+    Counted in SQL from the per-month activity bitmasks: each person's tools as one bit per
+    tool (the sum of each tool's bit, once), then people per combination: a row per
+    combination comes back (at most 7), whatever the number of people.
     """
-    tools_of: dict[int, set[str]] = {}
     w = Windows()  # from the per-month activity bitmasks: a row per person, tool and month
     test = w.test(start, end)
+    bit = {tool: 1 << i for i, tool in enumerate(Tool.values)}
+    params = {"org": org.pk, **{f"tool_{i}": tool for i, tool in enumerate(Tool.values)}}
+    combo = " + ".join(
+        f"MAX(CASE WHEN t.tool = %(tool_{i})s THEN {bit[tool]} ELSE 0 END)"
+        for i, tool in enumerate(Tool.values)
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            SELECT DISTINCT t.person_id, t.tool FROM {ToolPersonMonth._meta.db_table} t
-            WHERE t.organization_id = %(org)s AND {w.month_range()} AND {test}
-            """,  # nosec B608  # identifiers from model metadata; every value is a bound parameter
-            {"org": org.pk, **w.params},
+            SELECT p.combo, COUNT(*) FROM (
+                SELECT t.person_id, {combo} AS combo FROM {ToolPersonMonth._meta.db_table} t
+                WHERE t.organization_id = %(org)s AND {w.month_range()} AND {test}
+                GROUP BY t.person_id
+            ) p
+            GROUP BY p.combo
+            """,  # nosec B608  # identifiers from model metadata, bits from code constants; every value is a bound parameter
+            {**params, **w.params},
         )
         rows = cursor.fetchall()
-    for person_id, tool in rows:
-        tools_of.setdefault(person_id, set()).add(tool)
-    order = {t: i for i, t in enumerate(Tool.values)}
-    by_count = Counter(len(t) for t in tools_of.values())
-    combos = Counter(tuple(sorted(t, key=order.get)) for t in tools_of.values() if len(t) > 1)
+    people, by_count, by_tool, combos = 0, Counter(), Counter(), []
+    for mask, n in rows:
+        tools = tuple(tool for tool in Tool.values if mask & bit[tool])  # in Tool order
+        people += n
+        by_tool.update(dict.fromkeys(tools, n))
+        by_count[len(tools)] += n
+        if len(tools) > 1:
+            combos.append((tools, n))
     return {
-        "people": len(tools_of),
-        "by_count": {n: by_count.get(n, 0) for n in (1, 2, 3)},
+        "people": people,
+        "by_count": {k: by_count.get(k, 0) for k in (1, 2, 3)},
         "combos": [
-            {"tools": combo, "labels": " + ".join(Tool(t).label for t in combo), "people": n}
-            for combo, n in sorted(combos.items(), key=lambda kv: (-kv[1], kv[0]))
+            {"tools": tools, "labels": " + ".join(Tool(t).label for t in tools), "people": n}
+            for tools, n in sorted(combos, key=lambda kv: (-kv[1], kv[0]))
         ],
+        "by_tool": dict(by_tool),
     }
 
 

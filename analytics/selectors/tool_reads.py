@@ -1,5 +1,5 @@
-"""The Tools page's batched reads: several tools' seats, acceptance, daily rollup rows and the
-seat holders of two tools, each in one statement (analytics.selectors.tools assembles them).
+"""The Tools page's batched reads: several tools' seats, acceptance and daily rollup rows, each
+in one statement (analytics.selectors.tools assembles them).
 Every query filters by organization."""
 
 from __future__ import annotations
@@ -8,20 +8,16 @@ from datetime import date
 
 from django.db import connection
 
-from people.models import Person
-
 from ..models import (
-    ClaudeCodeActorDay,
+    ClaudeCodeDayTotals,
     ClaudeCodeUser,
+    CopilotDayTotals,
     CopilotSeat,
-    CopilotUserDay,
     CursorMember,
     OrgDailyRollup,
     Tool,
     ToolOrgDay,
-    ToolPersonMonth,
 )
-from .activity_months import Windows, day_bits
 
 COMPARED_TOOLS = (Tool.CURSOR, Tool.COPILOT, Tool.CLAUDE_CODE)
 
@@ -34,8 +30,9 @@ def _seats_and_acceptance(org, start: date, end: date) -> tuple[dict, dict]:
         "copilot": CopilotSeat._meta.db_table,
         "claude": ClaudeCodeUser._meta.db_table,
         "rollup": OrgDailyRollup._meta.db_table,
-        "copilot_day": CopilotUserDay._meta.db_table,
-        "claude_day": ClaudeCodeActorDay._meta.db_table,
+        # Each tool's own per-day sums (a row per day, not per user and day).
+        "copilot_day": CopilotDayTotals._meta.db_table,
+        "claude_day": ClaudeCodeDayTotals._meta.db_table,
     }
     org_is = "organization_id = %(org)s"
     in_range = f"{org_is} AND day BETWEEN %(start)s AND %(end)s"
@@ -92,57 +89,3 @@ def _org_days(org, start: date, end: date) -> tuple[dict, dict]:
         }
         trends[tool] = {r[1]: r[2] for r in tool_rows}
     return sums, trends
-
-
-def _seat_people(org) -> tuple[dict, dict, dict]:
-    """In one statement: person id → Cursor member id (listed members not removed), person id →
-    Copilot login (seats not removed), and person id → (display name, primary email)."""
-    person = Person._meta.db_table
-    sql = f"""
-        SELECT 'cursor', m.person_id, CAST(m.id AS VARCHAR(100)), p.name, p.primary_email
-        FROM {CursorMember._meta.db_table} m JOIN {person} p ON p.id = m.person_id AND p.organization_id = %(org)s
-        WHERE m.organization_id = %(org)s AND NOT m.is_removed AND NOT m.not_in_roster
-        UNION ALL
-        SELECT 'copilot', s.person_id, s.login, p.name, p.primary_email
-        FROM {CopilotSeat._meta.db_table} s JOIN {person} p ON p.id = s.person_id AND p.organization_id = %(org)s
-        WHERE s.organization_id = %(org)s AND s.removed_at IS NULL
-    """  # nosec B608  # identifiers from model metadata; every value is a bound parameter
-    cursor_people, copilot_people, people = {}, {}, {}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, {"org": org.pk})
-        for kind, person_id, key, name, email in cursor.fetchall():
-            if kind == "cursor":
-                cursor_people[person_id] = int(key)
-            else:
-                copilot_people[person_id] = key
-            people[person_id] = (name or email, email)
-    return cursor_people, copilot_people, people
-
-
-def _active_days(org, person_ids, start: date, end: date) -> dict:
-    """(person id, tool) → {"days": active days in start..end, "last": the last of them}, from
-    the per-month activity bitmasks (a row per person, tool and month)."""
-    if not person_ids:
-        return {}
-    w = Windows()
-    test = w.test(start, end)
-    ids = ", ".join(str(int(i)) for i in person_ids)
-    sql = f"""
-        SELECT t.person_id, t.tool, t.month, t.active_mask FROM {ToolPersonMonth._meta.db_table} t
-        WHERE t.organization_id = %(org)s AND {w.month_range()} AND {test} AND t.person_id IN ({ids})
-    """  # nosec B608  # identifiers from model metadata, ids cast to int; every value is a bound parameter
-    with connection.cursor() as cursor:
-        cursor.execute(sql, {"org": org.pk, **w.params})
-        rows = cursor.fetchall()
-    out: dict = {}
-    for person_id, tool, month, mask in rows:
-        if tool not in COMPARED_TOOLS:
-            continue
-        if isinstance(month, str):  # SQLite returns dates as text
-            month = date.fromisoformat(month)
-        days = [d for d in day_bits(month, mask) if start <= d <= end]
-        if days:
-            entry = out.setdefault((person_id, tool), {"days": 0, "last": None})
-            entry["days"] += len(days)
-            entry["last"] = max(entry["last"] or days[-1], days[-1])
-    return out

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from decimal import Decimal
 
 from django.db.models import Sum
 
 from ..models import (
+    CopilotDayTotals,
     CopilotSeat,
-    CopilotUserDay,
     CursorMember,
     OrgDailyRollup,
     Tool,
@@ -26,10 +26,13 @@ from ..models import (
 )
 from . import claude_code
 from .activity import distinct_active_by_tool
-from .tool_reads import COMPARED_TOOLS, _active_days, _org_days, _seat_people, _seats_and_acceptance
+from .seat_lists import IDLE_WINDOWS, OVERLAP_WINDOW_DAYS, copilot_idle_seats, seat_overlap
+from .tool_reads import COMPARED_TOOLS, _org_days, _seats_and_acceptance
 
-OVERLAP_WINDOW_DAYS = 30
-IDLE_WINDOWS = (14, 30)
+__all__ = [
+    "ACCEPTANCE", "COMPARED_TOOLS", "IDLE_WINDOWS", "MODEL_MIX", "OVERLAP_WINDOW_DAYS", "SEAT_COUNTS", "SeatPrice",
+    "acceptance", "copilot_idle_seats", "model_mix", "seat_overlap", "tool_daily", "tool_summaries",
+]  # fmt: skip
 ZERO = Decimal(0)
 
 
@@ -44,21 +47,6 @@ class SeatPrice:
 
 
 # -- seats and acceptance: each tool's own ------------------------------------------------------
-
-
-def _cursor_seat_people(org) -> dict[int, int]:
-    """person id → Cursor member id, for listed members who are not removed."""
-    rows = CursorMember.objects.filter(
-        organization=org, is_removed=False, not_in_roster=False, person__isnull=False
-    ).values_list("person_id", "id")
-    return dict(rows)
-
-
-def _copilot_seat_people(org) -> dict[int, str]:
-    rows = CopilotSeat.objects.filter(
-        organization=org, removed_at__isnull=True, person__isnull=False
-    ).values_list("person_id", "login")
-    return dict(rows)
 
 
 SEAT_COUNTS: dict[str, Callable] = {
@@ -79,7 +67,7 @@ def _cursor_acceptance(org, start: date, end: date):
 
 
 def _copilot_acceptance(org, start: date, end: date):
-    sums = CopilotUserDay.objects.filter(organization=org, day__range=(start, end)).aggregate(
+    sums = CopilotDayTotals.objects.filter(organization=org, day__range=(start, end)).aggregate(
         a=Sum("acceptances"), g=Sum("generations")
     )
     accepted, generated = sums["a"] or 0, sums["g"] or 0
@@ -97,19 +85,25 @@ ACCEPTANCE: dict[str, tuple[Callable, str]] = {
 # -- per tool -----------------------------------------------------------------------------------
 
 
-def tool_summaries(org, start: date, end: date, *, prices: dict[str, SeatPrice]) -> list[dict]:
+def tool_summaries(
+    org, start: date, end: date, *, prices: dict[str, SeatPrice], overlap: dict | None = None
+) -> list[dict]:
     """One row per tool the organization has data for (seats or facts), in COMPARED_TOOLS order.
 
     Each: seats, active_people (distinct people active in start..end), usage_cents (the
     tool's charged or estimated usage), seat_cents (seats × monthly price, prorated to the
     range), cost_per_active_cents ((seats + usage) ÷ active people, None without activity),
     cost_is_estimate, acceptance_rate + acceptance_definition, accepted_lines, suggested_lines,
-    requests, trend ({day: active people}). Three queries whatever the number of tools.
+    requests, trend ({day: active people}). Three queries whatever the number of tools;
+    two given `overlap`, the range's `tool_overlap` (its people per tool are the active ones).
     """
     days = (end - start).days + 1
     sums, trends = _org_days(org, start, end)
     seat_counts, rates = _seats_and_acceptance(org, start, end)
-    active_people = distinct_active_by_tool(org, start, end, COMPARED_TOOLS)
+    if overlap is not None:
+        active_people = overlap["by_tool"]
+    else:
+        active_people = distinct_active_by_tool(org, start, end, COMPARED_TOOLS)
     rows = []
     for tool in COMPARED_TOOLS:
         seats = seat_counts[tool]
@@ -143,96 +137,6 @@ def tool_summaries(org, start: date, end: date, *, prices: dict[str, SeatPrice])
             }
         )
     return rows
-
-
-# -- overlap ------------------------------------------------------------------------------------
-
-
-def seat_overlap(
-    org, today: date, *, prices: dict[str, SeatPrice], window_days: int = OVERLAP_WINDOW_DAYS
-) -> dict:
-    """People holding a seat in both Cursor and Copilot, which one they used in the last
-    `window_days` UTC days (today included), and the monthly saving from dropping the unused
-    seat (both seats when neither was used).
-
-    Returns {"rows": [...], "people": n, "saving_cents": total, "start", "end"}; each row:
-    person_id, name, email, github_login, cursor_days, copilot_days, cursor_last, copilot_last,
-    uses ("both", "cursor", "copilot", "neither"), drop ("", "copilot", "cursor", "both"),
-    saving_cents.
-    """
-    start = today - timedelta(days=window_days - 1)
-    cursor, copilot, people = _seat_people(org)
-    both = sorted(cursor.keys() & copilot.keys())
-    activity = _active_days(org, both, start, today)
-    rows, saving = [], 0
-    for pid in both:
-        c = activity.get((pid, Tool.CURSOR), {})
-        g = activity.get((pid, Tool.COPILOT), {})
-        cursor_days, copilot_days = c.get("days", 0), g.get("days", 0)
-        if cursor_days and copilot_days:
-            uses, drop, cents = "both", "", 0
-        elif cursor_days:
-            uses, drop, cents = "cursor", "copilot", prices[Tool.COPILOT].cents
-        elif copilot_days:
-            uses, drop, cents = "copilot", "cursor", prices[Tool.CURSOR].cents
-        else:
-            uses, drop, cents = "neither", "both", prices[Tool.COPILOT].cents + prices[Tool.CURSOR].cents
-        name, email = people[pid]
-        rows.append(
-            {
-                "person_id": pid,
-                "name": name,
-                "email": email,
-                "github_login": copilot[pid],
-                "cursor_days": cursor_days,
-                "copilot_days": copilot_days,
-                "cursor_last": c.get("last"),
-                "copilot_last": g.get("last"),
-                "uses": uses,
-                "drop": drop,
-                "saving_cents": cents,
-            }
-        )
-        saving += cents
-    rows.sort(key=lambda r: (-r["saving_cents"], r["name"].lower()))
-    return {"rows": rows, "people": len(rows), "saving_cents": saving, "start": start, "end": today}
-
-
-# -- Copilot idle seats -------------------------------------------------------------------------
-
-
-def copilot_idle_seats(org, today: date, *, price: SeatPrice) -> dict:
-    """Copilot seats without activity for 14 / 30 days by GitHub's `last_activity_at` (a seat
-    never used counts from when it was granted). Each row: login, person, last_activity_at,
-    idle_days (the longest window), pending_cancellation_date."""
-    now = datetime.combine(today, datetime.min.time(), tzinfo=UTC) + timedelta(days=1)
-    idle = {days: [] for days in IDLE_WINDOWS}
-    seats = (
-        CopilotSeat.objects.filter(organization=org, removed_at__isnull=True)
-        .select_related("person")
-        .order_by("last_activity_at", "login")
-    )
-    for seat in seats:
-        since = seat.last_activity_at or seat.seat_created_at
-        if since is None:
-            continue
-        windows = [days for days in IDLE_WINDOWS if since <= now - timedelta(days=days)]
-        if not windows:
-            continue
-        row = {
-            "login": seat.login,
-            "name": seat.person.display_name if seat.person else seat.login,
-            "last_activity_at": seat.last_activity_at,
-            "idle_days": max(windows),
-            "pending_cancellation_date": seat.pending_cancellation_date,
-        }
-        for days in windows:
-            idle[days].append(row)
-    return {
-        "idle_14": idle[14],
-        "idle_30": idle[30],
-        "monthly_saving_cents": sum(price.cents for r in idle[30] if not r["pending_cancellation_date"]),
-    }
 
 
 # -- the dashboard's tool switch ----------------------------------------------------------------

@@ -143,14 +143,15 @@ class Tools(OrgAPIView):
     def get(self, request, *args, **kwargs):
         p = params.parse(params.DateRangeParams, request)
         org, start, end = self.organization, p["start"], p["end"]
-        rows = tool_summaries(org, start, end, prices=seat_prices(org))
+        overlap = tool_overlap(org, start, end)
+        rows = tool_summaries(org, start, end, prices=seat_prices(org), overlap=overlap)
         for row in rows:
             row["models"] = model_mix(org, start, end, row["tool"])[:8]
         body = {
             "start": start,
             "end": end,
             "tools": rows,
-            "tool_overlap": _overlap(tool_overlap(org, start, end)),
+            "tool_overlap": _overlap(overlap),
             "claude_code": claude_code_selectors.own_figures(org, start, end),
             "claude_code_gap": claude_code_selectors.roster_gap(org),
         }

@@ -52,16 +52,19 @@ class ToolsData:
 
 
 def load(
-    org, start: date, end: date, today: date, *, prices: dict[str, SeatPrice], per_person: bool
+    org, start: date, end: date, today: date, *, prices: dict[str, SeatPrice], per_person: bool, rows: int
 ) -> ToolsData:
+    """`rows`: how many rows of the per-person lists the page shows (their counts and totals
+    cover every row; the CSV and the API list every one)."""
+    overlap = tool_overlap(org, start, end)
     return ToolsData(
         start=start,
         end=end,
-        tools=tool_summaries(org, start, end, prices=prices),
+        tools=tool_summaries(org, start, end, prices=prices, overlap=overlap),
         prices=prices,
-        overlap=seat_overlap(org, today, prices=prices) if per_person else None,
-        idle=copilot_idle_seats(org, today, price=prices["copilot"]) if per_person else None,
-        tool_overlap=tool_overlap(org, start, end),
+        overlap=seat_overlap(org, today, prices=prices, limit=rows) if per_person else None,
+        idle=copilot_idle_seats(org, today, price=prices["copilot"], limit=rows) if per_person else None,
+        tool_overlap=overlap,
         claude_code=claude_code_selectors.own_figures(org, start, end),
         claude_code_gap=claude_code_selectors.roster_gap(org),
     )

@@ -9,6 +9,7 @@ from people.models import PersonEmail
 from people.services import people_for_emails
 
 from ...models import ClaudeCodeActorDay, ClaudeCodeModelDay, ClaudeCodeUser, Tool, ToolDay, ToolOrgDay
+from ..tool_totals import rebuild_claude_code_day_totals
 from .base import METRICS, rebuild_team_days
 
 # Neutral metric → (expression over Claude Code's ClaudeCodeActorDay `a`, expression over its
@@ -166,3 +167,4 @@ def refresh_claude_code_tool_days(organization_id: int, start: date, end: date) 
         cursor.execute(_claude_code_fact_sql(), params)
         cursor.execute(_claude_code_org_sql(), params)
         rebuild_team_days(cursor, params)
+        rebuild_claude_code_day_totals(cursor, organization_id, start, end)  # the Tools page's own sums

@@ -7,6 +7,7 @@ from django.db import connection, transaction
 from people.services import people_for_github_logins
 
 from ...models import CopilotSeat, CopilotUserDay, Tool, ToolDay, ToolOrgDay
+from ..tool_totals import rebuild_copilot_day_totals
 from .base import METRICS, org_rollup_sql, rebuild_team_days
 
 # Neutral metric → expression over Copilot's CopilotUserDay `u` (docs/copilot-api.md §3.1), or
@@ -96,3 +97,4 @@ def refresh_copilot_tool_days(organization_id: int, start: date, end: date) -> N
         cursor.execute(_copilot_fact_sql(), {**params, "estimate": True})
         cursor.execute(org_rollup_sql(), params)
         rebuild_team_days(cursor, params)
+        rebuild_copilot_day_totals(cursor, organization_id, start, end)  # the Tools page's acceptance
