@@ -24,6 +24,7 @@ from datetime import UTC, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count, Max, Q, Sum
 
@@ -155,8 +156,11 @@ def _summary_rows(organization_id, latest, cycle_day, recent_start, member_q, pc
     ends = totals.filter(member_q or Q()).values(
         "member_id", "day", "last_row_day", "running_usage_events", "running_spend_cents"
     )
-    snaps_sql, snaps_params = snaps.query.sql_with_params()
-    ends_sql, ends_params = ends.query.sql_with_params()
+    try:
+        snaps_sql, snaps_params = snaps.query.sql_with_params()
+        ends_sql, ends_params = ends.query.sql_with_params()
+    except EmptyResultSet:  # the member filter keeps nobody (e.g. a team without members)
+        return {"listed": 0, "cursor_total": ZERO, "events_total": ZERO, "captured_at": None}, []
     table = MemberRunningTotal._meta.db_table
     before = f"(SELECT MAX(day) FROM {table} WHERE organization_id = %s AND day < %s)"  # nosec B608  # table name from model metadata; values are bound parameters
     sql = f"""

@@ -87,6 +87,7 @@ def test_summary_equals_the_full_reconciliation(data, other_org, tolerance):
     full, summary = both(org, member_q=team, **tolerance)
     assert {r["email"] for r in full["differences"]} <= {roster[i].email for i in (1, 2, 5)}
     assert_same(full, summary)
+    assert_same(*both(org, member_q=Q(member__email__in=[]), **tolerance))  # a team of nobody
 
 
 def test_the_boundaries_fall_where_the_full_reconciliation_puts_them(data):
