@@ -356,6 +356,7 @@ def spend_review(request):
         member_q=overview.get("member_q"),
         cycle_start_at=overview["snapshot_cycle_start"],
         read_cycle=False,
+        summary=True,  # the page shows the totals and the rows that differ, not everyone's
     )
     return render(request, "analytics/spend_review.html", context)
 

@@ -45,7 +45,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0002_user_email_verified_at'),
-        ('analytics', '0009_activity_month_masks_and_member_running_totals'),
+        ('analytics', '0010_member_running_totals'),
         ('people', '0003_team_external_id'),
     ]
 

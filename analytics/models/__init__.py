@@ -22,14 +22,14 @@ from .copilot import (
     CopilotUserDayBreakdown,
 )
 from .cursor import AiChange, AiCommit, CursorMember, DailyUsage, SpendSnapshot, TeamAnalytics, UsageEvent
-from .rollups import MemberDailyRollup, ModelDailyRollup, OrgDailyRollup, RollupCounters
+from .rollups import MemberDailyRollup, MemberRunningTotal, ModelDailyRollup, OrgDailyRollup, RollupCounters
 from .tool_day import Tool, ToolDay, ToolOrgDay, ToolTeamDay
 
 __all__ = [
     "CENTS", "AiChange", "AiCommit", "ChargebackLine", "ClaudeCodeActor", "ClaudeCodeActorDay",
     "ClaudeCodeDayTotals", "ClaudeCodeFetchedDay", "ClaudeCodeModelDay", "ClaudeCodeSource", "ClaudeCodeUser",
     "CopilotBillingLine", "CopilotDayTotals", "CopilotOrgDay", "CopilotReportDay", "CopilotSeat", "CopilotUserDay",
-    "CopilotUserDayBreakdown", "CursorMember", "DailyUsage", "MemberDailyRollup",
+    "CopilotUserDayBreakdown", "CursorMember", "DailyUsage", "MemberDailyRollup", "MemberRunningTotal",
     "ModelDailyRollup", "OrgDailyRollup", "OrgOwned", "RollupCounters", "SpendSnapshot",
     "TeamAnalytics", "Tool", "ToolDay", "ToolOrgDay", "ToolPersonMonth", "ToolTeamDay",
     "ToolTeamPersonMonth", "UsageEvent",

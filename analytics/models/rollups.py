@@ -92,6 +92,44 @@ class MemberDailyRollup(RollupCounters):
         indexes = [models.Index(fields=["organization", "day"])]
 
 
+class MemberRunningTotal(OrgOwned):
+    """MemberDailyRollup's running totals carried forward: one row per member per day on
+    which the organization has any member rollup row, from the member's first row on, with
+    the totals (and `last_active_day`) of the member's latest rollup row on or before that
+    day, which is `last_row_day`.
+
+    So the member table's two ends are each one day's rows, read by (organization, day) and
+    stored together (a refresh writes them ordered by day): a range's sums are the rows of
+    the latest day on or before its end minus those of the latest day before its start,
+    joined by member. Rebuilt from a refresh's first day on by `refresh_rollups`.
+    """
+
+    member = models.ForeignKey(CursorMember, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    last_row_day = models.DateField()
+    last_active_day = models.DateField(null=True)
+    running_active_days = models.IntegerField(default=0)
+    running_agent_requests = models.BigIntegerField(default=0)
+    running_chat_requests = models.BigIntegerField(default=0)
+    running_composer_requests = models.BigIntegerField(default=0)
+    running_cmdk_usages = models.BigIntegerField(default=0)
+    running_tabs_shown = models.BigIntegerField(default=0)
+    running_tabs_accepted = models.BigIntegerField(default=0)
+    running_accepts = models.BigIntegerField(default=0)
+    running_rejects = models.BigIntegerField(default=0)
+    running_total_lines_added = models.BigIntegerField(default=0)
+    running_accepted_lines_added = models.BigIntegerField(default=0)
+    running_usage_events = models.BigIntegerField(default=0)
+    running_spend_cents = models.DecimalField(max_digits=20, decimal_places=6, default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "day", "member"], name="uniq_member_running_total"
+            )
+        ]
+
+
 class ModelDailyRollup(OrgOwned):
     """Per organization per day per model per billing kind, from usage events."""
 

@@ -1,9 +1,10 @@
 """Per-member reads: the admins' member table and "who am I" for My usage.
 
 Every statement is scoped by organization_id. The member table is one SQL statement — the
-roster LEFT JOINed to two rows per member of MemberDailyRollup's running totals (the range's
-sums are their difference) and to the latest cycle's spend snapshots, sorted and paged in
-the database — plus one small read of the
+roster LEFT JOINed to two days' rows of MemberRunningTotal (the members' running totals as
+of the range's end and of the day before its start: the range's sums are their difference)
+and to the latest cycle's spend snapshots, sorted and paged in the database — plus one
+small read of the
 top models of the members on the page. So a page costs two queries and never builds
 per-member Python rows for members it does not show, whatever the team's size.
 The SQL is portable (PostgreSQL; SQLite ≥ 3.30 for FILTER and NULLS LAST).
@@ -15,7 +16,7 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import Count
 
-from ..models import CursorMember, MemberDailyRollup, SpendSnapshot
+from ..models import CursorMember, MemberDailyRollup, MemberRunningTotal, SpendSnapshot
 from .fields import DAILY_FIELDS
 
 # Every daily-usage counter, and the event counters the table shows.
@@ -68,23 +69,21 @@ def _people_clause(person_ids) -> str:
     return f"AND m.person_id IN ({', '.join(map(str, ids))})" if ids else "AND 1 = 0"
 
 
-def _latest_row(alias: str, bound: str) -> str:
-    """Join the member's latest rollup row on or before / before a day (an index probe)."""
-    table = MemberDailyRollup._meta.db_table
+def _day_rows(alias: str, bound: str) -> str:
+    """Join the member's MemberRunningTotal row of the organization's latest day on or
+    before / before a day: one day's rows, read together by (organization, day)."""
+    table = MemberRunningTotal._meta.db_table
     return f"""
         LEFT JOIN {table} {alias} ON {alias}.organization_id = %(org)s AND {alias}.member_id = m.id
-           AND {alias}.day = (
-               SELECT MAX(x.day) FROM {table} x
-               WHERE x.organization_id = %(org)s AND x.member_id = m.id AND x.day {bound}
-           )
+           AND {alias}.day = (SELECT MAX(x.day) FROM {table} x WHERE x.organization_id = %(org)s AND x.day {bound})
     """  # nosec B608  # identifiers from model metadata and code constants; every value is a bound parameter
 
 
 def _member_sql(order_by: str, paged: bool, person_ids=None) -> str:
-    """The range's sums are differences of running totals (MemberDailyRollup.running_*): `e`,
-    the member's latest row on or before the end (none when it is before the start: no row
-    in the range), minus `b`, their latest row before the start. Two index probes per member,
-    whatever the range's length."""
+    """The range's sums are differences of running totals (MemberRunningTotal): `e`, the
+    member's totals as of the range's end (none when their latest rollup row then is before
+    the start: no row in the range), minus `b`, their totals as of the day before the start.
+    Each is one day's rows of MemberRunningTotal, whatever the range's length."""
     columns = ", ".join(
         f"COALESCE(e.running_{c} - COALESCE(b.running_{c}, 0), 0) AS {c}" for c in MEMBER_COUNTERS
     )
@@ -102,9 +101,9 @@ def _member_sql(order_by: str, paged: bool, person_ids=None) -> str:
                s.overall_spend_cents AS cycle_spend_cents,
                COUNT(*) OVER () AS total_rows
         FROM {CursorMember._meta.db_table} m
-        {_latest_row("e", "<= %(end)s")}
-           AND e.day >= %(start)s
-        {_latest_row("b", "< %(start)s")}
+        {_day_rows("e", "<= %(end)s")}
+           AND e.last_row_day >= %(start)s
+        {_day_rows("b", "< %(start)s")}
         LEFT JOIN {SpendSnapshot._meta.db_table} s
             ON s.member_id = m.id AND s.organization_id = %(org)s
            AND s.cycle_start = (

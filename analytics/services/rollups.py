@@ -3,6 +3,7 @@
 `refresh_rollups` deletes the organization's rollup rows for the days given and rebuilds
 them from DailyUsage, UsageEvent and CursorMember with three INSERT … SELECT statements,
 then brings the member rows' running totals up to date from the first day refreshed on,
+and rewrites the member rows' carried-forward copy (MemberRunningTotal) from that day on,
 inside one transaction: rollups are derived data, so rebuilding is idempotent and a
 reader never sees a half-refreshed day. Portable SQL (PostgreSQL in production and tests,
 SQLite in the embedded demo). Every statement is scoped by organization_id.
@@ -12,7 +13,14 @@ from datetime import date
 
 from django.db import connection, transaction
 
-from ..models import CursorMember, MemberDailyRollup, ModelDailyRollup, OrgDailyRollup, UsageEvent
+from ..models import (
+    CursorMember,
+    MemberDailyRollup,
+    MemberRunningTotal,
+    ModelDailyRollup,
+    OrgDailyRollup,
+    UsageEvent,
+)
 from ..models.rollups import RUNNING_COUNTERS
 
 if "'" in UsageEvent.ERRORED_KIND:  # inlined as an SQL literal below
@@ -132,6 +140,46 @@ def running_totals_sql(table: str = "analytics_memberdailyrollup") -> str:
     """  # nosec B608  # identifiers from model metadata and code constants; every value is a bound parameter
 
 
+def running_days_sql() -> tuple[str, str]:
+    """Rewrite MemberRunningTotal from %(start)s on (run after `running_totals_sql`): delete
+    its rows from that day, then insert, for every member of the organization and every day
+    from then on that has member rollup rows, the running totals of the member's latest
+    rollup row on or before that day (`last_row_day`: the latest of the member's rows since
+    %(start)s, else their row of the table's latest day before %(start)s; members with no
+    row yet get none). Written ordered by day, so each day's rows are stored together.
+    Cost: one row per member and day rewritten, plus one index probe per row."""
+    rollup, totals = MemberDailyRollup._meta.db_table, MemberRunningTotal._meta.db_table
+    columns = ["last_active_day", "running_active_days", *(f"running_{c}" for c in RUNNING_COUNTERS)]
+    run = "OVER (PARTITION BY g.member_id ORDER BY g.day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
+    delete = f"DELETE FROM {totals} WHERE organization_id = %(org)s AND day >= %(start)s"  # nosec B608  # table name from model metadata; values are bound parameters
+    insert = f"""
+        INSERT INTO {totals} (organization_id, member_id, day, last_row_day, {", ".join(columns)})
+        SELECT %(org)s, c.member_id, c.day, x.day, {", ".join(f"x.{col}" for col in columns)}
+        FROM (
+            SELECT g.member_id, g.day,
+                   COALESCE(MAX(r.day) {run}, base.last_row_day) AS row_day
+            FROM (
+                SELECT m.id AS member_id, d.day
+                FROM {CursorMember._meta.db_table} m
+                CROSS JOIN (
+                    SELECT DISTINCT day FROM {rollup} WHERE organization_id = %(org)s AND day >= %(start)s
+                ) d
+                WHERE m.organization_id = %(org)s
+            ) g
+            LEFT JOIN {rollup} r
+                ON r.organization_id = %(org)s AND r.member_id = g.member_id AND r.day = g.day
+            LEFT JOIN {totals} base
+                ON base.organization_id = %(org)s AND base.member_id = g.member_id
+               AND base.day = (
+                   SELECT MAX(day) FROM {totals} WHERE organization_id = %(org)s AND day < %(start)s
+               )
+        ) c
+        JOIN {rollup} x ON x.organization_id = %(org)s AND x.member_id = c.member_id AND x.day = c.row_day
+        ORDER BY c.day, c.member_id
+    """  # nosec B608  # identifiers from model metadata and code constants; every value is a bound parameter
+    return delete, insert
+
+
 def seat_count(organization_id: int) -> int:
     """Seats = people on the Cursor roster who have not been removed."""
     return CursorMember.objects.filter(
@@ -152,3 +200,5 @@ def refresh_rollups(organization_id: int, start: date, end: date) -> None:
         cursor.execute(_org_rollup_sql(), [org, seats, org, *window])
         cursor.execute(_model_rollup_sql(), [org, org, *window])
         cursor.execute(running_totals_sql(MemberDailyRollup._meta.db_table), {"org": org, "start": start})
+        for statement in running_days_sql():
+            cursor.execute(statement, {"org": org, "start": start})
