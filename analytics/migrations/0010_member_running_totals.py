@@ -7,14 +7,13 @@ from django.db import migrations, models
 
 
 def backfill(apps, schema_editor):
-    from analytics.services.rollups import running_days_sql
+    from analytics.services.rollups import rewrite_running_days
 
     MemberDailyRollup = apps.get_model("analytics", "MemberDailyRollup")
     firsts = MemberDailyRollup.objects.values("organization_id").annotate(first=models.Min("day"))
     with schema_editor.connection.cursor() as cursor:
         for row in firsts.order_by():
-            for statement in running_days_sql():
-                cursor.execute(statement, {"org": row["organization_id"], "start": row["first"]})
+            rewrite_running_days(cursor, row["organization_id"], row["first"])
 
 
 class Migration(migrations.Migration):

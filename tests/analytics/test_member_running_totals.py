@@ -13,7 +13,7 @@ from analytics.models import CursorMember, DailyUsage, MemberDailyRollup, Member
 from analytics.models.rollups import RUNNING_COUNTERS
 from analytics.selectors.members import MEMBER_COUNTERS, member_usage, member_usage_page
 from analytics.services import refresh_after_sync
-from analytics.services.rollups import running_days_sql
+from analytics.services.rollups import rewrite_running_days
 from tests.fixtures.analytics_data import CursorMemberFactory, DailyUsageFactory, UsageEventFactory
 
 pytestmark = pytest.mark.django_db
@@ -214,8 +214,7 @@ def test_incremental_refreshes_match_a_full_rebuild_and_the_naive_sums(data):
         MemberDailyRollup.objects.filter(organization=org).order_by("day").values_list("day", flat=True)[0]
     )
     with connection.cursor() as cursor:
-        for statement in running_days_sql():
-            cursor.execute(statement, {"org": org.pk, "start": first})
+        rewrite_running_days(cursor, org.pk, first)
     rebuilt = list(
         MemberRunningTotal.objects.filter(organization=org).order_by("day", "member_id").values_list(*fields)
     )
