@@ -4,7 +4,9 @@ Cursor limits each endpoint family separately (Admin 20/min, usage events 60/min
 100/min, each AI Code Tracking endpoint 20/min), so lanes run in parallel threads on
 PostgreSQL and a big backfill takes as long as its slowest bucket, not the sum of them all.
 A lane that fails cancels the others at their next unit; the first failure in stream order
-decides the run's outcome.
+decides the run's outcome. Within a lane the next pages of a listing are fetched while the
+current batch is stored (``read_ahead.py``), so a bucket's requests go out as soon as its
+limiter admits them.
 
 The rows the rollups are built from (members, daily usage, usage events) are usually all in
 long before the slowest bucket (AI code tracking's changes, 20 requests a minute) is done, so
