@@ -232,8 +232,10 @@ def sync_child(pipe, args, days: int, base_url: str, api_key: str, sim_pid: int)
         yappi.set_clock_type("cpu")
         yappi.start()
     sim_cpu, cpu, started = cpu_seconds_of(sim_pid), own_cpu_seconds(), time.perf_counter()
+    started_mono = time.monotonic()  # the simulator's request log is on this (system-wide) clock
     run = run_sync(run.pk)
     wall = time.perf_counter() - started
+    ended_mono = time.monotonic()
     cpu, sim_cpu = own_cpu_seconds() - cpu, cpu_seconds_of(sim_pid) - sim_cpu
     rss = peak_rss_mb()
     profile = profile_report(args.profile_lines) if args.profile else ""
@@ -248,6 +250,7 @@ def sync_child(pipe, args, days: int, base_url: str, api_key: str, sim_pid: int)
             "status": str(run.status),
             "message": str(run.message),
             "wall": wall,
+            "span": (started_mono, ended_mono),
             "cpu": cpu,
             "sim_cpu": sim_cpu,
             "rss_mb": rss,
@@ -387,31 +390,75 @@ def print_sync(days: int, r: dict, limit: float | None) -> None:
         print("profile (yappi, CPU clock, own time per function, per thread):" + r["profile"])
 
 
-def print_floor(log: list, wall: float, window: float) -> None:
+def bucket_of(family: str, path: str) -> str:
+    return f"ai_code:{path.rsplit('/', 1)[-1]}" if family == "ai_code" else family
+
+
+def max_in_window(times: list[float], window: float) -> int:
+    """The most timestamps inside any half-open window of ``window`` seconds."""
+    times, best, j = sorted(times), 0, 0
+    for i, t in enumerate(times):
+        while times[j] <= t - window:
+            j += 1
+        best = max(best, i - j + 1)
+    return best
+
+
+def print_floor(log: list, wall: float, window: float, span: tuple[float, float] | None = None) -> None:
+    """The floor the limits impose, the run's ratio to it, and where the time above it went."""
     from integrations.cursor.ratelimit import DEFAULT_LIMITS
 
-    by_bucket: Counter[str] = Counter()
-    for _, family, path, status in log:
+    by_bucket: dict[str, list[float]] = {}
+    for at, family, path, status in log:
         if status == 200:
-            by_bucket[f"ai_code:{path.rsplit('/', 1)[-1]}" if family == "ai_code" else family] += 1
-    throttled = sum(1 for *_, status in log if status == 429)
-    print(f"requests: {sum(by_bucket.values()):,} answered 200, {throttled} answered 429")
+            by_bucket.setdefault(bucket_of(family, path), []).append(at)
+    throttled = Counter(bucket_of(f, path) for _, f, path, status in log if status == 429)
+    print(
+        f"requests: {sum(map(len, by_bucket.values())):,} answered 200, "
+        f"{sum(throttled.values())} answered 429 (the simulator's count)"
+        + (f": {dict(throttled)}" if throttled else "")
+    )
     floors, plain = {}, {}
-    for bucket, n in sorted(by_bucket.items()):
-        limit = DEFAULT_LIMITS[bucket.split(":")[0]]
+    for bucket, times in sorted(by_bucket.items()):
+        n, limit = len(times), DEFAULT_LIMITS[bucket.split(":")[0]]
         # A fresh window admits `limit` requests at once; each further `limit` costs a window.
         floors[bucket] = max(0, math.ceil(n / limit) - 1) * window
         plain[bucket] = n / limit * window
         print(
             f"  {bucket:<17} {n:5d} requests at {limit}/window: "
-            f"floor {floors[bucket]:7.1f} s (requests ÷ limit: {plain[bucket]:7.1f} s)"
+            f"floor {floors[bucket]:7.1f} s (requests ÷ limit: {plain[bucket]:7.1f} s); "
+            f"most in any window {max_in_window(times, window)}"
         )
     floor, plain_floor = max(floors.values()), max(plain.values())
     print(
         f"floor, requests ÷ limit (slowest bucket): {plain_floor:.1f} s -> wall / floor = {wall / plain_floor:.3f}"
     )
-    if floor:
-        print(f"floor, burst-aware (slowest bucket): {floor:.1f} s -> wall / floor = {wall / floor:.3f}")
+    if not floor:
+        return
+    print(f"floor, burst-aware (slowest bucket): {floor:.1f} s -> wall / floor = {wall / floor:.3f}")
+    if span is None:
+        return
+    # Where the wall time above the floor went, for the slowest bucket. Its last request can
+    # come no earlier than `windows` windows after its request number `anchor` (each window
+    # admits `limit` more), so wall = lane start + first burst up to the anchor + those windows
+    # + the tail after the last answer. Times are the simulator's answer times.
+    slowest = max(floors, key=lambda b: (floors[b], plain[b]))
+    times = sorted(by_bucket[slowest])
+    limit = DEFAULT_LIMITS[slowest.split(":")[0]]
+    windows = math.ceil(len(times) / limit) - 1
+    anchor = len(times) - 1 - windows * limit
+    started, ended = span
+    parts = {
+        "before its first request": times[0] - started,
+        f"its first {anchor} requests (the first burst up to #{anchor + 1})": times[anchor] - times[0],
+        f"above {windows} × {window:g} s between #{anchor + 1} and the last": times[-1]
+        - times[anchor]
+        - windows * window,
+        "after its last answer (the tail)": ended - times[-1],
+    }
+    print(f"time above the burst-aware floor ({wall - floor:.1f} s), slowest bucket {slowest}:")
+    for name, seconds in parts.items():
+        print(f"  {name:<58} {seconds:6.2f} s")
 
 
 def main() -> None:
@@ -473,7 +520,7 @@ def main() -> None:
         sim_pipe.send("log")
         log = sim_pipe.recv()
         if args.rate_limits:
-            print_floor(log, result["wall"], args.window_seconds)
+            print_floor(log, result["wall"], args.window_seconds, result.get("span"))
         else:
             print(f"requests: {sum(1 for *_, s in log if s == 200):,} answered 200")
     sim_pipe.send("stop")

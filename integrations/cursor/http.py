@@ -3,7 +3,8 @@
 ``CursorHttp._call`` performs one logical request:
 
 - Basic auth with the key as username and an empty password; a fixed User-Agent;
-- one ``limiter.acquire`` per attempt, so retries are counted against the team's budget too;
+- one ``limiter.admitted`` slot per attempt, so retries are counted against the team's budget
+  too; each attempt counts from the moment its answer is in;
 - retries on 429, 5xx, timeouts and network errors with exponential backoff and full jitter,
   honouring ``Retry-After`` / ``X-RateLimit-Reset`` (capped at ``MAX_RETRY_WAIT``); never on
   other 4xx; the typed error of ``errors.py`` once the retries are used up;
@@ -118,10 +119,12 @@ class CursorHttp:
         while True:
             attempt += 1
             can_retry = attempt <= self.max_retries
-            self._limiter.acquire(self.team_id, family, self._on_wait)
-            started = time.perf_counter()
             try:
-                response = self._http.request(method, path, params=params, json=json, headers=headers)
+                # The request counts against the team's budget from the moment its answer is
+                # in (or it failed), so no safety margin is needed (integrations/ratelimit.py).
+                with self._limiter.admitted(self.team_id, family, self._on_wait):
+                    started = time.perf_counter()
+                    response = self._http.request(method, path, params=params, json=json, headers=headers)
             except httpx.TimeoutException as exc:
                 self._log(method, path, "timeout", started, attempt)
                 if can_retry:

@@ -3,8 +3,10 @@
 Cursor counts requests per team and per endpoint family (docs/cursor-api.md §1.3). We keep a
 sliding window of the last requests per (team, bucket) and make a caller wait until one more
 request fits. A sliding window of N per W seconds also satisfies any fixed per-minute window the
-server may use. A small safety margin is added to the window because the server sees a request a
-little later (and with some jitter) compared with when we admitted it.
+server may use. The client (``http.py``) takes its slots with ``limiter.admitted(...)``: each
+request counts from the moment its answer is in, which is after Cursor counted it, so the next
+window's requests can go exactly one window later with no safety margin (see
+``integrations/ratelimit.py``).
 
 Buckets: ``admin``, ``usage_events``, ``analytics_team``, ``by_user`` and ``ai_code``. AI Code
 Tracking is limited *per endpoint*, so its callers pass ``"ai_code:<endpoint>"``; everything after

@@ -466,9 +466,9 @@ def test_in_process_limiter_never_trips_the_simulator(cursor_sim, sim_team):
     # times stay close to arrival times (the server counts arrivals).
     sim_team.warm()
     _limited(cursor_sim, limits, 1.0)
-    # With a 1-second window the default 2% margin (20 ms) is within thread-scheduling noise;
-    # 200 ms plays the role the 1.2 s margin plays for Cursor's real 60-second window.
-    limiter = InProcessRateLimiter(limits, window_seconds=1.0, margin_seconds=0.2)
+    # No safety margin: the client counts each request from its answer, which is after the
+    # server counted it, so even thread-scheduling noise cannot make it over-admit.
+    limiter = InProcessRateLimiter(limits, window_seconds=1.0, margin_seconds=0)
     rec = Recorder()
     client = make_client(cursor_sim, sim_team, rec, limiter=limiter)
     for _ in range(7):
@@ -503,9 +503,7 @@ def test_redis_limiter_shared_by_threads_never_trips_the_simulator(cursor_sim, s
 
     def worker(kind):
         # Each worker has its own limiter instance, as separate processes would.
-        limiter = RedisRateLimiter(
-            REDIS_URL, limits, window_seconds=1.0, margin_seconds=0.2, key_prefix=prefix
-        )
+        limiter = RedisRateLimiter(REDIS_URL, limits, window_seconds=1.0, margin_seconds=0, key_prefix=prefix)
         client = make_client(cursor_sim, sim_team, limiter=limiter, sleep=lambda s: None)
         try:
             for _ in range(4):

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from integrations import ratelimit as shared_ratelimit
 from integrations.cursor import ratelimit
 from integrations.cursor.ratelimit import (
     DEFAULT_LIMITS,
@@ -110,6 +111,92 @@ def test_in_process_margin_extends_the_window():
     for _ in range(3):
         limiter.acquire("team", "admin")
     assert clock.now == pytest.approx(1010.5)
+
+
+def test_admitted_counts_a_request_from_its_answer_without_a_margin():
+    """A request counts from the moment its answer is in: the next window starts then, with no
+    safety margin on top (the server counted it at some moment before that)."""
+    clock = FakeClock()
+    limiter = InProcessRateLimiter(
+        {"admin": 2}, window_seconds=10, margin_seconds=5, clock=clock, sleep=clock.sleep
+    )
+    sent = []
+    for _ in range(3):
+        with limiter.admitted("team", "admin"):
+            sent.append(clock.now)
+            clock.now += 0.25  # the request's round trip
+    # #3 goes one window after #1's answer (1000.25), not after its admission plus the margin.
+    assert sent == [1000.0, 1000.25, pytest.approx(1010.25)]
+
+
+def test_admitted_holds_the_slot_while_the_request_is_in_flight():
+    clock = FakeClock()
+    polls = []
+    slow = None  # a request of another thread, still waiting for its answer
+
+    def sleep(seconds):
+        polls.append(seconds)
+        clock.sleep(seconds)
+        if len(polls) == 3:  # meanwhile its answer comes in
+            slow.__exit__(None, None, None)
+
+    limiter = InProcessRateLimiter({"admin": 1}, window_seconds=10, clock=clock, sleep=sleep)
+    slow = limiter.admitted("team", "admin")
+    slow.__enter__()
+    with limiter.admitted("team", "admin"):
+        admitted_at = clock.now
+    # Polled while the first request was in flight, then waited one window from its answer.
+    assert polls[:3] == [shared_ratelimit.IN_FLIGHT_POLL_SECONDS] * 3
+    answered_at = 1000.0 + 3 * shared_ratelimit.IN_FLIGHT_POLL_SECONDS
+    assert admitted_at == pytest.approx(answered_at + 10)
+
+
+def test_admitted_counts_a_failed_request_too():
+    clock = FakeClock()
+    limiter = InProcessRateLimiter({"admin": 1}, window_seconds=10, clock=clock, sleep=clock.sleep)
+    with pytest.raises(OSError), limiter.admitted("team", "admin"):
+        clock.now += 1.0
+        raise OSError("connection reset")
+    with limiter.admitted("team", "admin"):
+        pass
+    assert clock.now == pytest.approx(1011.0)
+
+
+def test_an_answer_that_never_comes_frees_the_slot_eventually():
+    """A request whose answer is never reported (a crashed thread) holds its slot for
+    IN_FLIGHT_SECONDS, then counts from then, like any other request."""
+    clock = FakeClock()
+    limiter = InProcessRateLimiter({"admin": 1}, window_seconds=10, clock=clock, sleep=clock.sleep)
+    lost = limiter.admitted("team", "admin")
+    lost.__enter__()
+    with limiter.admitted("team", "admin"):
+        pass
+    assert clock.now == pytest.approx(1000.0 + shared_ratelimit.IN_FLIGHT_SECONDS + 10, abs=0.1)
+    clock.now += 10  # the second request has left the window
+    lost.__exit__(None, None, None)  # too late: this does not take a slot again
+    before = clock.now
+    with limiter.admitted("team", "admin"):
+        pass
+    assert clock.now == before
+
+
+def test_admitted_requests_never_exceed_the_limit_in_any_window_of_server_time():
+    """Whatever the latency: the server counts each request somewhere between its sending and
+    its answer; in any window of server time it never counts more than the limit."""
+    import random
+
+    rng = random.Random(7)
+    clock = FakeClock()
+    limiter = InProcessRateLimiter({"ai_code": 5}, window_seconds=10, clock=clock, sleep=clock.sleep)
+    counted = []
+    for _ in range(60):
+        with limiter.admitted("team", "ai_code:changes"):
+            sent = clock.now
+            clock.now += rng.uniform(0.0, 3.0)  # round trip, with heavy jitter
+            # the server's counting moment: its arrival, or anywhere up to its answer
+            counted.append(rng.uniform(sent, clock.now))
+        clock.now += rng.choice([0.0, 0.0, rng.uniform(0.0, 1.0)])  # the page's parsing
+    assert max_in_any_window(counted, 10) <= 5
 
 
 def test_buckets_are_per_team_and_per_family_and_per_ai_code_endpoint():
@@ -217,6 +304,28 @@ def test_redis_limiter_never_exceeds_rate_across_instances():
     assert len(stamps) == 24
     assert max_in_any_window(stamps, 0.5) <= 4
     assert max(stamps) - min(stamps) >= 2.5  # 24 at 4 per 0.5 s needs 5 more windows
+
+
+@needs_redis
+def test_redis_limiter_counts_an_admitted_request_from_its_answer():
+    prefix = f"test:rl:{uuid.uuid4().hex}"
+    limiter = RedisRateLimiter(
+        REDIS_URL, {"admin": 1}, window_seconds=30, margin_seconds=0, key_prefix=prefix
+    )
+    waits = []
+    limiter._sleep = waits.append
+    in_flight = limiter.admitted("a", "admin")
+    in_flight.__enter__()
+    # While the first request is in flight its slot is taken: the second polls.
+    assert limiter._try_acquire("a", "admin", 1, "second") == shared_ratelimit.IN_FLIGHT_POLL_SECONDS
+    in_flight.__exit__(None, None, None)
+    # Once answered, the request counts from its answer: about one window to wait.
+    assert 29 <= limiter._try_acquire("a", "admin", 1, "second") <= 30
+    key = f"{prefix}:a:admin"
+    members = limiter._redis.zrange(key, 0, -1)
+    assert len(members) == 1 and members[0].startswith(b"a:")  # answered, no longer in flight
+    assert 29 <= limiter._redis.pttl(key) / 1000 - shared_ratelimit.IN_FLIGHT_SECONDS <= 32
+    limiter._redis.delete(key)
 
 
 @needs_redis

@@ -15,7 +15,8 @@ import itertools
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing
 from datetime import date
 
 from django.utils import timezone
@@ -30,6 +31,7 @@ from people.cursor_teams import sync_cursor_groups
 
 from . import progress as p
 from . import windows
+from .read_ahead import batches_read_ahead
 from .windows import days_between, revisable_from
 
 logger = logging.getLogger(__name__)
@@ -40,6 +42,9 @@ logger = logging.getLogger(__name__)
 # a refusal that lasts a quarter of an hour is not.
 RATE_LIMIT_BUDGET_SECONDS = 15 * 60.0
 DEFAULT_RATE_LIMIT_WAIT = 60.0  # Cursor's limits reset every minute
+# Records a lane may fetch ahead of what it stored: a window's burst of AI Code Tracking pages
+# (20 requests of 1,000 records), so the burst goes out at once.
+READ_AHEAD_RECORDS = 20_000
 
 # part -> the progress stream it reports to
 STREAM_OF_PART = {
@@ -193,12 +198,25 @@ class StreamRunner:
             self.patiently(lambda first=first, last=last: self._daily_window(first, last))
             self.progress.advance("daily_usage")
 
+    def _batches(self, records: Iterable) -> Iterator[list]:
+        """Batches of ``records`` to store. In lane threads (PostgreSQL) the next pages are
+        fetched while a batch is stored, and a batch is whatever has arrived (read_ahead.py):
+        the requests of a rate-limited bucket go out as soon as its limiter allows, not after
+        the previous page's database work."""
+        if not self.background_writes:
+            return chunks(records)
+        return batches_read_ahead(records, batch_size=BATCH_SIZE, max_records=READ_AHEAD_RECORDS)
+
     def _daily_window(self, first: date, last: date) -> int:
         stored = 0
-        for chunk in chunks(self.client.daily_usage(first, last)):
-            n = services.upsert_daily_usage(self.organization_id, chunk, self.directory, on_skip=self.skip)
-            self._add_rows(n)
-            stored += n
+        # closing(): a batch that fails to store stops the fetcher now, not when the traceback goes
+        with closing(self._batches(self.client.daily_usage(first, last))) as batches:
+            for chunk in batches:
+                n = services.upsert_daily_usage(
+                    self.organization_id, chunk, self.directory, on_skip=self.skip
+                )
+                self._add_rows(n)
+                stored += n
         return stored
 
     def usage_events(self) -> None:
@@ -279,8 +297,9 @@ class StreamRunner:
 
     def _ai_code_unit(self, fetch, store) -> int:
         stored = 0
-        for chunk in chunks(fetch(self.start, self.end)):
-            n = store(self.organization_id, chunk, self.directory)
-            self._add_rows(n)
-            stored += n
+        with closing(self._batches(fetch(self.start, self.end))) as batches:
+            for chunk in batches:
+                n = store(self.organization_id, chunk, self.directory)
+                self._add_rows(n)
+                stored += n
         return stored
