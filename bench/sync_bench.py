@@ -210,6 +210,10 @@ def sync_child(pipe, args, days: int, base_url: str, api_key: str, sim_pid: int)
 
     # A worker runs with DEBUG off: Django's debug cursor would keep the last 9,000 queries.
     django.conf.settings.DEBUG = False
+    # And freezes what it loaded at start out of the garbage collector's walks (koalr/celery.py).
+    from koalr.celery import freeze_startup_objects
+
+    freeze_startup_objects()
     part_times: dict[str, tuple[float, float, float]] = {}  # part -> (start, end, CPU s of its thread)
     run_part = StreamRunner.run_part
 
