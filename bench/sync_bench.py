@@ -76,6 +76,29 @@ def peak_rss_mb() -> float:
     return float("nan")
 
 
+def machine_jiffies() -> tuple[int, int]:
+    """(busy, total) CPU jiffies of the whole machine so far, from /proc/stat."""
+    with open("/proc/stat") as f:
+        values = [int(v) for v in f.readline().split()[1:]]
+    return sum(values) - values[3] - values[4], sum(values)  # idle and iowait are not busy
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU seconds of every PostgreSQL process (the postmaster's reaped children included):
+    the server's work for every database on it, so other users of the server count too."""
+    total = 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        if stat[stat.index("(") + 1 :].startswith("postgres"):
+            fields = stat.rsplit(")", 1)[1].split()
+            total += sum(int(v) for v in fields[11:15])  # utime, stime, cutime, cstime
+    return total / CLOCK_TICKS
+
+
 def own_cpu_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -132,6 +155,7 @@ def prepare_database(pipe, keep: bool) -> None:
     setup_django()
     from django.db import connection
 
+    from analytics.models import AiChange, AiCommit, UsageEvent
     from integrations.models import SyncRun
     from koalr.accounts.models import Organization
 
@@ -141,7 +165,10 @@ def prepare_database(pipe, keep: bool) -> None:
     if not keep and not busy and orgs.exists() and not orgs.exclude(slug__startswith="bench-").exists():
         removed = orgs.count()
         with connection.cursor() as cursor:
-            cursor.execute(f"TRUNCATE {Organization._meta.db_table} CASCADE")  # nosec B608  # model metadata
+            # The fact tables have no database foreign key (analytics migration 0012), so
+            # CASCADE does not reach them: they are named.
+            tables = ", ".join(m._meta.db_table for m in (Organization, UsageEvent, AiCommit, AiChange))
+            cursor.execute(f"TRUNCATE {tables} CASCADE")  # nosec B608  # model metadata
     pipe.send(removed)
 
 
@@ -183,6 +210,10 @@ def sync_child(pipe, args, days: int, base_url: str, api_key: str, sim_pid: int)
 
     # A worker runs with DEBUG off: Django's debug cursor would keep the last 9,000 queries.
     django.conf.settings.DEBUG = False
+    # And freezes what it loaded at start out of the garbage collector's walks (koalr/celery.py).
+    from koalr.celery import freeze_startup_objects
+
+    freeze_startup_objects()
     part_times: dict[str, tuple[float, float, float]] = {}  # part -> (start, end, CPU s of its thread)
     run_part = StreamRunner.run_part
 
@@ -231,12 +262,17 @@ def sync_child(pipe, args, days: int, base_url: str, api_key: str, sim_pid: int)
 
         yappi.set_clock_type("cpu")
         yappi.start()
+    pg_cpu, machine = postgres_cpu_seconds(), machine_jiffies()
     sim_cpu, cpu, started = cpu_seconds_of(sim_pid), own_cpu_seconds(), time.perf_counter()
     started_mono = time.monotonic()  # the simulator's request log is on this (system-wide) clock
     run = run_sync(run.pk)
     wall = time.perf_counter() - started
     ended_mono = time.monotonic()
     cpu, sim_cpu = own_cpu_seconds() - cpu, cpu_seconds_of(sim_pid) - sim_cpu
+    pg_cpu = postgres_cpu_seconds() - pg_cpu
+    busy, total = (now - before for now, before in zip(machine_jiffies(), machine, strict=True))
+    with open("/proc/loadavg") as f:
+        load = " ".join(f.read().split()[:3])
     rss = peak_rss_mb()
     profile = profile_report(args.profile_lines) if args.profile else ""
 
@@ -253,6 +289,9 @@ def sync_child(pipe, args, days: int, base_url: str, api_key: str, sim_pid: int)
             "span": (started_mono, ended_mono),
             "cpu": cpu,
             "sim_cpu": sim_cpu,
+            "pg_cpu": pg_cpu,
+            "busy_cores": busy / max(total, 1) * (os.cpu_count() or 1),
+            "load": load,
             "rss_mb": rss,
             "rows": rows,
             "parts": {p: (e - s, c) for p, (s, e, c) in part_times.items()},
@@ -384,6 +423,10 @@ def print_sync(days: int, r: dict, limit: float | None) -> None:
     print(
         f"CPU seconds: ours (sync process) {r['cpu']:.1f}, the simulator's {r['sim_cpu']:.1f}; "
         f"ours per 100k rows {r['cpu'] / max(total, 1) * 1e5:.2f}"
+    )
+    print(
+        f"machine during the sync: {r['busy_cores']:.2f} of {os.cpu_count()} cores busy; PostgreSQL "
+        f"(the whole server, other databases too) {r['pg_cpu']:.1f} CPU s; load average after: {r['load']}"
     )
     print(f"worker peak RSS (VmHWM of the sync process): {r['rss_mb']:.0f} MB")
     if r["profile"]:

@@ -16,6 +16,23 @@ from django.db import models
 from .base import CENTS, OrgOwned
 
 
+# The three big fact tables (millions of rows per organization, partitioned by month) keep their
+# foreign keys in Django only: a database FOREIGN KEY fires a trigger per inserted row (a
+# SELECT … FOR KEY SHARE on the organization and the member), which measured at more than half
+# of PostgreSQL's work per synced usage event. Django still cascades deletes (on_delete runs in
+# Django's collector), every row is written by the sync with ids from the organization's own
+# member directory, and the organization's composite indexes make a lone organization index
+# redundant. See analytics/migrations/0012_fact_tables_without_row_triggers.py.
+def _fact_organization():
+    return models.ForeignKey(
+        "accounts.Organization",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+
+
 class CursorMember(OrgOwned):
     """A person on the Cursor team (or seen in usage but missing from /teams/members)."""
 
@@ -94,7 +111,10 @@ class UsageEvent(OrgOwned):
     # every spend figure, whatever `chargedCents` it carries.
     ERRORED_KIND = "Errored, Not Charged"
 
-    member = models.ForeignKey(CursorMember, on_delete=models.CASCADE, related_name="usage_events")
+    organization = _fact_organization()
+    member = models.ForeignKey(
+        CursorMember, on_delete=models.CASCADE, related_name="usage_events", db_constraint=False
+    )
     fingerprint = models.CharField(max_length=64)
     timestamp = models.DateTimeField()
     day = models.DateField()
@@ -174,8 +194,9 @@ class AiCommit(OrgOwned):
     """A commit from AI Code Tracking (Enterprise). Hashes can repeat after an amend."""
 
     commit_hash = models.CharField(max_length=64)
+    organization = _fact_organization()
     member = models.ForeignKey(
-        CursorMember, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        CursorMember, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_constraint=False
     )
     email = models.EmailField(max_length=254, blank=True)
     repo_name = models.CharField(max_length=300, blank=True)
@@ -209,8 +230,9 @@ class AiChange(OrgOwned):
     """An accepted AI change (TAB or COMPOSER) from AI Code Tracking (Enterprise)."""
 
     change_id = models.CharField(max_length=64)
+    organization = _fact_organization()
     member = models.ForeignKey(
-        CursorMember, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        CursorMember, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_constraint=False
     )
     email = models.EmailField(max_length=254, blank=True)
     source = models.CharField(max_length=10, blank=True)

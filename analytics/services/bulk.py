@@ -73,18 +73,25 @@ def _write_batch(model, columns, rows, conflict, update) -> int:
 
 
 def insert_new(
-    model: type[models.Model], columns: Sequence[str], rows: list[tuple], *, conflict: Sequence[str]
+    model: type[models.Model],
+    columns: Sequence[str],
+    rows: list[tuple],
+    *,
+    conflict: Sequence[str],
+    update: Sequence[str] = (),
 ) -> int:
     """Insert rows believed to be new (e.g. a day never stored before) in one batch.
 
     On PostgreSQL they are COPied straight into the table, skipping the staging table: about
-    half the database work of an upsert. If the belief was wrong (a key already exists), the
-    batch is rolled back and upserted instead, so the result is the same either way.
+    half the database work of an upsert. If the belief was wrong (a key already exists, or the
+    batch holds one key twice), the batch is rolled back and upserted instead (``update`` as in
+    ``upsert``), so the result is the same either way. A COPY stops at its first conflicting
+    row, so a batch that was all stored already costs little more than the upsert alone.
     """
     if not rows:
         return 0
     if not _is_postgresql():
-        return upsert(model, columns, rows, conflict=conflict)
+        return upsert(model, columns, rows, conflict=conflict, update=update)
     table = model._meta.db_table
     try:
         with transaction.atomic(), connection.cursor() as cursor:
@@ -92,7 +99,7 @@ def insert_new(
             copy_rows(cursor, table, columns, rows)
     except (IntegrityError, _psycopg_integrity_error()):
         # (COPY runs on the raw psycopg cursor, so its error arrives unwrapped by Django.)
-        return upsert(model, columns, rows, conflict=conflict)
+        return upsert(model, columns, rows, conflict=conflict, update=update)
     return len(rows)
 
 
@@ -113,12 +120,17 @@ _BINARY_TYPES = {
     "bigint": int, "integer": int, "smallint": int, "boolean": bool, "text": str,
     "character varying": str, "date": date, "timestamp with time zone": datetime, "numeric": Decimal,
 }  # fmt: skip
-_column_types: dict[tuple[str, tuple[str, ...]], tuple[tuple[int, type], ...] | None] = {}
+_JSON_TYPES = ("json", "jsonb")
+# (table, columns) -> (binary types or None, positions of JSON columns)
+_column_types: dict[
+    tuple[str, tuple[str, ...]], tuple[tuple[tuple[int, type], ...] | None, tuple[int, ...]]
+] = {}
 _types_lock = threading.Lock()
 
 
-def _binary_types(cursor, table: str, columns: Sequence[str]) -> tuple[tuple[int, type], ...] | None:
-    """(type oid, Python type) per column of ``table`` if all of them can go binary, else None.
+def _copy_types(cursor, table: str, columns: Sequence[str]):
+    """For ``columns`` of ``table``: (type oid, Python type) per column if all of them can go
+    binary, else None; and the positions of the JSON columns (the text path encodes those).
     Looked up once per process and table (column types change only with a migration)."""
     key = (table, tuple(columns))
     if key in _column_types:
@@ -128,9 +140,13 @@ def _binary_types(cursor, table: str, columns: Sequence[str]) -> tuple[tuple[int
         "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
         [connection.ops.quote_name(table)],
     )
-    by_name = {name: (oid, _BINARY_TYPES.get(kind)) for name, oid, kind in cursor.fetchall()}
-    types = tuple(by_name.get(c, (0, None)) for c in columns)
-    result = None if any(py is None for _, py in types) else types
+    by_name = {name: (oid, kind) for name, oid, kind in cursor.fetchall()}
+    kinds = [by_name.get(c, (0, None)) for c in columns]
+    types = tuple((oid, _BINARY_TYPES.get(kind)) for oid, kind in kinds)
+    result = (
+        None if any(py is None for _, py in types) else types,
+        tuple(i for i, (_, kind) in enumerate(kinds) if kind in _JSON_TYPES),
+    )
     with _types_lock:
         _column_types[key] = result
     return result
@@ -138,15 +154,17 @@ def _binary_types(cursor, table: str, columns: Sequence[str]) -> tuple[tuple[int
 
 def _fits(rows: Sequence[tuple], types: tuple[tuple[int, type], ...]) -> bool:
     """Every value is None or exactly its column's Python type (bool is an int in Python, and
-    an int column must not get a bool); an aware datetime subclass passes too."""
-    for row in rows:
-        for value, (_, py) in zip(row, types, strict=True):
-            if (
-                value is not None
-                and value.__class__ is not py
-                and not (py is datetime and isinstance(value, datetime))
-            ):
-                return False
+    an int column must not get a bool); an aware datetime subclass passes too.
+
+    Checked column by column: the classes of a column's values are collected at C speed
+    (``zip``, ``map``, ``set``), and only a column holding an unexpected class is looked at
+    value by value."""
+    for column, (_, py) in zip(zip(*rows, strict=True), types, strict=False):
+        classes = set(map(type, column))
+        classes.discard(py)
+        classes.discard(type(None))
+        if classes and not (py is datetime and all(issubclass(c, datetime) for c in classes)):
+            return False
     return True
 
 
@@ -160,28 +178,31 @@ def copy_rows(
     qn = connection.ops.quote_name
     cols = ", ".join(qn(c) for c in columns)
     raw = cursor.cursor  # the psycopg cursor under Django's wrapper
-    types = _binary_types(cursor, types_of or table, columns) if rows else None
+    if not rows:
+        return
+    types, json_positions = _copy_types(cursor, types_of or table, columns)
+    if len(rows[0]) != len(columns):
+        raise ValueError(f"rows of {len(rows[0])} values for {len(columns)} columns")
     if types is not None and _fits(rows, types):
         with raw.copy(f"COPY {qn(table)} ({cols}) FROM STDIN (FORMAT BINARY)") as copy:  # nosec B608  # identifiers from model metadata
             copy.set_types([oid for oid, _ in types])
             for row in rows:
                 copy.write_row(row)
         return
-    has_json = bool(rows) and any(isinstance(v, dict | list) for v in rows[0])
     with raw.copy(f"COPY {qn(table)} ({cols}) FROM STDIN") as copy:  # nosec B608  # identifiers from model metadata
-        if has_json:
+        if json_positions:
+            # COPY's text format has no adapter for dicts/lists: JSON text for those (only the
+            # JSON columns can hold them), every other value as it is.
+            dumps = orjson.dumps
             for row in rows:
-                copy.write_row([_copy_value(v) for v in row])
+                values = list(row)
+                for i in json_positions:
+                    if isinstance(values[i], dict | list):
+                        values[i] = dumps(values[i]).decode()
+                copy.write_row(values)
         else:
             for row in rows:
                 copy.write_row(row)
-
-
-def _copy_value(value):
-    # COPY's text format has no adapter for dicts/lists: send JSON text into the jsonb column.
-    if isinstance(value, dict | list):
-        return orjson.dumps(value).decode()
-    return value
 
 
 def _copy_upsert(table, columns, rows, conflict, update) -> None:

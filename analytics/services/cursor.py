@@ -29,7 +29,7 @@ from ..models import (
     SpendSnapshot,
     TeamAnalytics,
 )
-from .bulk import upsert
+from .bulk import insert_new, upsert
 from .directory import MEMBER_COLUMNS, MemberDirectory, clip
 
 logger = logging.getLogger(__name__)
@@ -238,10 +238,12 @@ def upsert_ai_commits(organization_id: int, commits: Iterable, directory: Member
         for c in commits
         if c.commit_hash
     )
-    return upsert(
+    # A backfill's commits are new: COPY them straight in (insert_new upserts instead as soon
+    # as one is stored already, e.g. a re-fetched window).
+    return insert_new(
         AiCommit,
         ["organization_id", "commit_hash", "ingested_at", *AI_COMMIT_VALUES],
-        rows,
+        list(rows),
         conflict=AI_COMMIT_CONFLICT,
         update=AI_COMMIT_VALUES,
     )
@@ -273,10 +275,11 @@ def upsert_ai_changes(organization_id: int, changes: Iterable, directory: Member
         for c in changes
         if c.change_id
     )
-    return upsert(
+    # New changes are COPied straight in, stored ones upserted (see upsert_ai_commits).
+    return insert_new(
         AiChange,
         ["organization_id", "change_id", *AI_CHANGE_VALUES],
-        rows,
+        list(rows),
         conflict=AI_CHANGE_CONFLICT,
         update=AI_CHANGE_VALUES,
     )

@@ -171,8 +171,12 @@ class AiCommit:
     created_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class AiChange:
+class AiChange(NamedTuple):
+    """An accepted AI change (TAB or COMPOSER); ``metadata`` is Cursor's list of files.
+
+    A NamedTuple like ``UsageEvent``: a 30-day backfill builds hundreds of thousands.
+    """
+
     change_id: str
     user_id: str
     email: str

@@ -31,6 +31,11 @@ def to_datetime(v) -> datetime:
     """Epoch ms/s (number or digit string) or ISO 8601 to an aware UTC datetime."""
     cls = v.__class__
     if cls is str:
+        if v[-1:] == "Z" and v[:1].isdigit():
+            # Cursor's usual ISO text ("2026-08-03T09:15:00.123Z"): nothing to strip, and
+            # fromisoformat reads the Z as UTC itself (the general path below gives the same).
+            dt = datetime.fromisoformat(v)
+            return dt if dt.tzinfo is UTC else dt.astimezone(UTC)
         if v.isdigit():
             return epoch_to_datetime(int(v))
         s = v.strip()

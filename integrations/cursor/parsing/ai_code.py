@@ -42,9 +42,13 @@ def parse_ai_commit(r: dict) -> AiCommit:
     )
 
 
-def parse_ai_change(r: dict) -> AiChange:
+def parse_ai_change(r: dict, *, _str=str, _int=int) -> AiChange:
+    """One accepted AI change. Hot path (a backfill reads hundreds of thousands): the usual
+    shape (strings, ints, ISO text) is read inline, anything else goes through ``values``."""
     get = r.get
-    change_id = to_str(r["changeId"])
+    change_id = r["changeId"]
+    if change_id.__class__ is not _str:
+        change_id = to_str(change_id)
     if not change_id:
         raise KeyError("changeId")
     metadata = get("metadata")
@@ -52,14 +56,16 @@ def parse_ai_change(r: dict) -> AiChange:
         metadata = []
     elif metadata.__class__ is not list:
         raise TypeError("metadata is not a list")
+    user_id, email, source, model = get("userId"), get("userEmail"), get("source"), get("model")
+    added, deleted = get("totalLinesAdded"), get("totalLinesDeleted")
     return AiChange(
-        change_id=change_id,
-        user_id=to_user_id(get("userId")),
-        email=to_email(get("userEmail")),
-        source=to_str(get("source")),
-        model=to_str(get("model")),
-        total_lines_added=to_int(get("totalLinesAdded")),
-        total_lines_deleted=to_int(get("totalLinesDeleted")),
-        created_at=to_datetime(r["createdAt"]),
-        metadata=metadata,
+        change_id,
+        user_id.strip() if user_id.__class__ is _str else to_user_id(user_id),
+        email.strip().lower() if email.__class__ is _str else to_email(email),
+        source if source.__class__ is _str else to_str(source),
+        model if model.__class__ is _str else to_str(model),
+        added if added.__class__ is _int else to_int(added),
+        deleted if deleted.__class__ is _int else to_int(deleted),
+        to_datetime(r["createdAt"]),
+        metadata,
     )

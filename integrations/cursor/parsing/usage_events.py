@@ -9,13 +9,23 @@ D4 (the newest); see docs/cursor-api.md §0.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from ..records import UsageEvent
 from ..values import EPOCH, to_bool, to_datetime, to_decimal, to_email, to_int, to_str
 
 _EMPTY: dict = {}
+
+# requestsCosts takes few distinct values (Cursor's request units: 0.5, 1, 1.5, …): their
+# Decimals are made once per value instead of once per event (a float key is its exact value;
+# zero is never cached, so -0.0 and 0.0 each keep their own Decimal). Bounded: cleared when full.
+_COSTS: dict[float, Decimal] = {}
+_COSTS_MAX = 4096
+# Below this, epoch milliseconds / 1000 as a double is within half a microsecond of the exact
+# instant (year 2223), so fromtimestamp rounds it to the exact millisecond: several times
+# cheaper than EPOCH + timedelta(milliseconds=…), the same datetime.
+_FAST_MS_LIMIT = 8_000_000_000_000
 
 _SNAKE_EVENT_KEYS = {  # nosec B105  # JSON field names ("tokenUsage"), not passwords
     "user_email": "userEmail",
@@ -55,6 +65,11 @@ def parse_usage_event(
     _bool=to_bool,
     _float=float,
     _repr=float.__repr__,
+    _costs=_COSTS,
+    _fromtimestamp=datetime.fromtimestamp,
+    _UTC=UTC,
+    _new=tuple.__new__,
+    _Event=UsageEvent,
 ) -> UsageEvent:
     """One ``usageEvents`` entry. Hot path: keep the common D4 shape cheap.
 
@@ -69,7 +84,8 @@ def parse_usage_event(
 
     ts = r["timestamp"]
     if ts.__class__ is str and ts.isdigit() and len(ts) >= 12:
-        ts = _EPOCH + _td(milliseconds=int(ts))
+        ms = int(ts)
+        ts = _fromtimestamp(ms / 1000, _UTC) if ms < _FAST_MS_LIMIT else _EPOCH + _td(milliseconds=ms)
     else:
         ts = to_datetime(ts)
 
@@ -116,11 +132,21 @@ def parse_usage_event(
         charged = _dec(charged)
 
     chargeable = get("isChargeable")
-    chargeable = charged > 0 if chargeable is None else _bool(chargeable)
+    if chargeable is None:
+        chargeable = charged > 0
+    elif chargeable is not True and chargeable is not False:
+        chargeable = _bool(chargeable)
 
     costs = get("requestsCosts")
     if costs.__class__ is _float and costs - costs == 0:
-        costs = _D(_repr(costs))
+        cost = _costs.get(costs)
+        if cost is None:
+            cost = _D(_repr(costs))
+            if costs:
+                if len(_costs) >= _COSTS_MAX:
+                    _costs.clear()
+                _costs[costs] = cost
+        costs = cost
     elif costs.__class__ is not _D:
         costs = _dec(costs)
 
@@ -128,26 +154,40 @@ def parse_usage_event(
     if conv.__class__ is not str:
         conv = "" if conv is None else to_str(conv)
 
+    # Booleans arrive as JSON true/false: only anything else goes through to_bool.
+    max_mode = get("maxMode")
+    if max_mode is not True and max_mode is not False:
+        max_mode = _bool(max_mode)
+    token_based = get("isTokenBasedCall")
+    if token_based is not True and token_based is not False:
+        token_based = _bool(token_based)
+    headless = get("isHeadless")
+    if headless is not True and headless is not False:
+        headless = _bool(headless)
+
     tin = tget("inputTokens")
     tout = tget("outputTokens")
     tcw = tget("cacheWriteTokens")
     tcr = tget("cacheReadTokens")
-    return UsageEvent(
-        ts,
-        email,
-        model,
-        kind,
-        _bool(get("maxMode")),
-        costs,
-        _bool(get("isTokenBasedCall")),
-        chargeable,
-        _bool(get("isHeadless")),
-        tin if tin.__class__ is int else _int(tin),
-        tout if tout.__class__ is int else _int(tout),
-        tcw if tcw.__class__ is int else _int(tcw),
-        tcr if tcr.__class__ is int else _int(tcr),
-        token_cents,
-        charged,
-        fee,
-        conv,
+    return _new(  # UsageEvent(…) without its __new__'s argument handling
+        _Event,
+        (
+            ts,
+            email,
+            model,
+            kind,
+            max_mode,
+            costs,
+            token_based,
+            chargeable,
+            headless,
+            tin if tin.__class__ is int else _int(tin),
+            tout if tout.__class__ is int else _int(tout),
+            tcw if tcw.__class__ is int else _int(tcw),
+            tcr if tcr.__class__ is int else _int(tcr),
+            token_cents,
+            charged,
+            fee,
+            conv,
+        ),
     )
