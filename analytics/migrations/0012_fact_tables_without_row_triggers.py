@@ -17,7 +17,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0002_user_email_verified_at"),
-        ("analytics", "0009_activity_month_masks_and_member_running_totals"),
+        ("analytics", "0011_tool_day_totals_and_claude_code_indexes"),
     ]
 
     operations = [
