@@ -58,6 +58,13 @@ LANES = (
 # first burst before the others compete for the CPU. Order only: every lane starts at once.
 START_FIRST = ("ai_code_changes", "usage_events", "ai_code_commits")
 
+# With no rate limit to pace the run (``paced=False``: a local simulator, the demo, the
+# benchmarks), the machine is what bounds it, not Cursor's buckets: Python work of every lane
+# shares one interpreter lock. Then these lanes wait until the rollup inputs are in, so the
+# rollup rebuild (database work) overlaps their fetching and parsing, and the usage events do
+# not compete with them for the lock. Paced runs (production) start every lane at once.
+AFTER_ROLLUP_INPUTS = ("ai_code_commits", "ai_code_changes")
+
 
 def start_order(lane: tuple[str, ...]) -> int:
     return min((START_FIRST.index(part) for part in lane if part in START_FIRST), default=len(START_FIRST))
@@ -86,7 +93,8 @@ class Lanes:
     """Runs every stream of one sync and judges the outcome.
 
     ``sleep`` is how a rate-limited unit waits before it runs again; ``parallel`` forces lanes
-    into threads (True) or in turn (False), and None leaves it to ``parallel_streams()``.
+    into threads (True) or in turn (False), and None leaves it to ``parallel_streams()``;
+    ``paced`` says whether a rate limiter paces the requests (see AFTER_ROLLUP_INPUTS).
     After ``run()``: ``unavailable`` (streams Cursor refused), ``skipped_records``, ``notes``.
     """
 
@@ -101,6 +109,7 @@ class Lanes:
         *,
         sleep: Callable[[float], None] = time.sleep,
         parallel: bool | None = None,
+        paced: bool = True,
         on_rollup_inputs: Callable[[], None] | None = None,
     ):
         self.run_id = run_id
@@ -111,6 +120,9 @@ class Lanes:
         self.plan_skipped = plan_skipped
         self.sleep = sleep
         self.parallel = parallel
+        self.paced = paced
+        # Set once every rollup input has an outcome (or its stream is not in the plan).
+        self._inputs_settled = threading.Event()
         self.unavailable: set[str] = set()
         self.skipped_records = 0
         # Malformed records per lane (its parts): the usage-events lane has that stream alone,
@@ -145,7 +157,11 @@ class Lanes:
         self._parallel_now = parallel
         if parallel:
             threads = [
-                threading.Thread(target=self._run_lane, args=(lane, True), daemon=True)
+                threading.Thread(
+                    target=self._run_lane,
+                    args=(lane, True, not self.paced and self._deferred(lane)),
+                    daemon=True,
+                )
                 for lane in sorted(lanes, key=start_order)
             ]
             for t in threads:
@@ -159,7 +175,14 @@ class Lanes:
             self._rebuild_thread.join()
         return self._judge()
 
-    def _run_lane(self, parts: tuple[str, ...], in_thread: bool = False) -> None:
+    @staticmethod
+    def _deferred(lane: tuple[str, ...]) -> bool:
+        return all(part in AFTER_ROLLUP_INPUTS for part in lane)
+
+    def _run_lane(self, parts: tuple[str, ...], in_thread: bool = False, after_inputs: bool = False) -> None:
+        if after_inputs:  # an unpaced run: wait for the rollup inputs (or a cancel)
+            while not self._inputs_settled.wait(0.2) and not self._cancelled.is_set():
+                pass
         streams = StreamRunner(
             self.organization_id,
             self.client_factory,
@@ -227,6 +250,8 @@ class Lanes:
             )
             if inputs_ready:
                 self._inputs_fired = True
+            if all(q in self._outcomes or STREAM_OF_PART[q] in self.plan_skipped for q in ROLLUP_INPUTS):
+                self._inputs_settled.set()
             parts = [q for q, s in STREAM_OF_PART.items() if s == stream]
             settled = all(q in self._outcomes for q in parts)
             results = [self._outcomes.get(q) for q in parts]

@@ -25,6 +25,7 @@ from django.utils import timezone
 from analytics.models import Tool
 from analytics.services import rebuild_after_sync, refresh_after_sync, warm_after_sync
 from integrations.cursor.client import CursorClient
+from integrations.cursor.ratelimit import NoRateLimit, get_default_limiter
 from integrations.locks import org_sync_lock, run_claim
 from integrations.models import AuditLogEntry, Connection, SyncRun
 from integrations.quality import record_cursor_checks
@@ -189,6 +190,7 @@ class _Sync:
             plan_skipped,
             sleep=self.options.sleep,
             parallel=self.options.parallel,
+            paced=self._paced(),
             on_rollup_inputs=self._rebuild_early,
         )
         failure: RunFailed | None = None
@@ -226,6 +228,11 @@ class _Sync:
             )
         except Exception:
             logger.exception("cursor sync %s: data-quality checks failed", self.run.pk)
+
+    def _paced(self) -> bool:
+        """Whether a rate limiter paces this run's requests (the options' own, else the
+        process-wide one): unpaced runs schedule their lanes for the CPU (lanes.AFTER_ROLLUP_INPUTS)."""
+        return not isinstance(self.options.limiter or get_default_limiter(), NoRateLimit)
 
     def _rebuild_early(self) -> None:
         """Called by the lanes once members, daily usage and usage events are stored, while the
