@@ -245,24 +245,3 @@ def days_to_fetch(
             out.append(day)
         day += timedelta(days=1)
     return out
-
-
-def roster_never_active(organization_id: int) -> int:
-    """Roster members (not removed) who never appear in the stored usage: the Console report's
-    known gap for subscription-seat users (§3.4)."""
-    seen = ClaudeCodeActorDay.objects.filter(
-        organization_id=organization_id, actor_type=ClaudeCodeActor.USER
-    ).values("email")
-    seen_models = ClaudeCodeModelDay.objects.filter(
-        organization_id=organization_id, actor_type=ClaudeCodeActor.USER
-    ).values("actor_key")
-    return (
-        ClaudeCodeUser.objects.filter(organization_id=organization_id, removed_at__isnull=True)
-        .exclude(email__in=seen)
-        .exclude(
-            email__in=[
-                k.removeprefix("user:") for k in seen_models.values_list("actor_key", flat=True).distinct()
-            ]
-        )
-        .count()
-    )

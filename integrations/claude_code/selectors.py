@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import Max, Min
 
-from analytics.models import ClaudeCodeFetchedDay, ClaudeCodeUser
-from analytics.services.claude_code import roster_never_active
+from analytics.models import ClaudeCodeFetchedDay
+from analytics.selectors.claude_code import roster_gap as usage_roster_gap
 from integrations.models import Connection, Provider, SyncRun
 from integrations.selectors import STATUS_BADGE, Coverage, RunRow, StreamProgress, _run_row
 
@@ -79,10 +79,10 @@ class ClaudeCodePage:
 
 
 def roster_gap(organization) -> RosterGap | None:
-    members = ClaudeCodeUser.objects.filter(organization=organization, removed_at__isnull=True).count()
-    if not members:
-        return None
-    return RosterGap(members, roster_never_active(organization.pk))
+    """The roster's size and its members never seen in the usage: one query of anti-joins,
+    the same read as the Tools page's (analytics.selectors.claude_code.roster_gap)."""
+    gap = usage_roster_gap(organization)
+    return None if gap is None else RosterGap(gap["members"], gap["never_in_usage"])
 
 
 def _runs(organization):

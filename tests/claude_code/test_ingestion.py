@@ -19,11 +19,11 @@ from analytics.models import (
     ToolDay,
     ToolOrgDay,
 )
+from analytics.selectors.claude_code import roster_gap
 from analytics.services import refresh_after_sync
 from analytics.services.claude_code import (
     USAGE,
     days_to_fetch,
-    roster_never_active,
     store_console_day,
     store_enterprise_activity_day,
     store_enterprise_costs,
@@ -215,9 +215,9 @@ def test_roster_and_the_users_who_never_appear_in_usage(org):
              for n in ("ada", "bob", "cy")]  # fmt: skip
     upsert_claude_code_users(org.pk, users, NOW)
     store(org, console_row("ada@x.io"))
-    assert roster_never_active(org.pk) == 2
+    assert roster_gap(org)["never_in_usage"] == 2
     upsert_claude_code_users(org.pk, users[:2], NOW)  # cy left
     assert ClaudeCodeUser.objects.get(organization=org, email="cy@x.io").removed_at == NOW
-    assert roster_never_active(org.pk) == 1
+    assert roster_gap(org)["never_in_usage"] == 1
     refresh_after_sync(org.pk, Tool.CLAUDE_CODE, DAY, DAY)
     assert Person.objects.get(organization=org, primary_email="ada@x.io").name == "Ada"

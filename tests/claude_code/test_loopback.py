@@ -13,7 +13,7 @@ import pytest
 from django.utils import timezone
 
 from analytics.models import ClaudeCodeActorDay, ClaudeCodeModelDay, Tool, ToolDay
-from analytics.services.claude_code import roster_never_active
+from analytics.selectors.claude_code import roster_gap
 from integrations.claude_code import services
 from integrations.claude_code.options import ClaudeCodeSyncOptions
 from integrations.claude_code.sync import run_claude_code_sync
@@ -116,7 +116,7 @@ def test_backfill_equals_the_ground_truth_and_resync_is_a_no_op(org, sim, clock)
     )
     assert not ToolDay.objects.filter(organization=org, person__primary_email__contains="bot").exists()
     missing = sim.console.missing_from_usage(min(days()), max(days()))
-    assert roster_never_active(org.pk) == len(missing) > 0
+    assert roster_gap(org)["never_in_usage"] == len(missing) > 0
     before = list(ClaudeCodeModelDay.objects.filter(organization=org).order_by("pk").values())
     clock["now"] += timedelta(minutes=30)  # the simulator's data stays at its fixed moment
     assert sync(conn, clock).status == SyncRun.Status.SUCCEEDED
