@@ -28,6 +28,18 @@ def _bits(first_day: int, last_day: int) -> int:
     return ((1 << last_day) - 1) ^ ((1 << (first_day - 1)) - 1)
 
 
+def window_months(start: date, end: date) -> list[tuple[date, int]]:
+    """(month, mask of its days inside start..end) for each calendar month of start..end."""
+    months, month = [], _month(start)
+    while month <= end:
+        last = _next_month(month) - timedelta(days=1)
+        first_day = start.day if month == _month(start) else 1
+        last_day = end.day if month == _month(end) else last.day
+        months.append((month, _bits(first_day, last_day)))
+        month = _next_month(month)
+    return months
+
+
 class Windows:
     """Named day windows written as SQL tests over a month row aliased `t`; `params` holds
     their bound values (named, so the statement may use %(org)s and the like too)."""

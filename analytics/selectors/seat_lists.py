@@ -20,22 +20,10 @@ from django.db.models.functions import Coalesce
 from people.models import Person
 
 from ..models import CopilotSeat, CursorMember, Tool, ToolPersonMonth
-from .activity_months import _bits, _month, _next_month
+from .activity_months import window_months
 
 OVERLAP_WINDOW_DAYS = 30
 IDLE_WINDOWS = (14, 30)
-
-
-def window_months(start: date, end: date) -> list[tuple[date, int]]:
-    """(month, mask of its days inside start..end) for each calendar month of start..end."""
-    months, month = [], _month(start)
-    while month <= end:
-        last = _next_month(month) - timedelta(days=1)
-        first_day = start.day if month == _month(start) else 1
-        last_day = end.day if month == _month(end) else last.day
-        months.append((month, _bits(first_day, last_day)))
-        month = _next_month(month)
-    return months
 
 
 def _days_and_last(months: list[tuple[date, int]], masks) -> tuple[int, date | None]:
