@@ -442,35 +442,33 @@ def explain(sql: str) -> list[str]:
 
 def refresh_cost(org, end) -> None:
     """What a sync's refresh costs at this size, for its last day and its last 7 days: the
-    whole `refresh_after_sync` (Cursor), and the two statements this bench's rollups added
-    (the member rollup's running totals; the per-month activity bitmasks of one tool)."""
+    whole `refresh_after_sync` (Cursor), and the two parts the cold pages' rollups added
+    (the members' running totals carried forward; the per-month activity bitmasks of one tool)."""
     from django.db import connection, transaction
 
-    from analytics.models import MemberDailyRollup, Tool
+    from analytics.models import Tool
     from analytics.services import refresh_after_sync
 
     try:
         from analytics.services.activity_months import rebuild_activity_months
-        from analytics.services.rollups import running_totals_sql
+        from analytics.services.rollups import rewrite_running_days
     except ImportError:  # the code before those rollups
-        rebuild_activity_months = running_totals_sql = None
+        rebuild_activity_months = rewrite_running_days = None
     print("\nrefresh cost (Cursor, 5,000 seats):")
     for days in (1, 7):
         start = end - timedelta(days=days - 1)
         t = time.perf_counter()
         refresh_after_sync(org.pk, Tool.CURSOR, start, end)
         line = f"  refresh_after_sync of the last {days} day(s): {time.perf_counter() - t:.2f}s"
-        if running_totals_sql is not None:
+        if rewrite_running_days is not None:
             with transaction.atomic(), connection.cursor() as cursor:
                 t = time.perf_counter()
-                cursor.execute(
-                    running_totals_sql(MemberDailyRollup._meta.db_table), {"org": org.pk, "start": start}
-                )
+                rewrite_running_days(cursor, org.pk, start)
                 running = time.perf_counter() - t
                 t = time.perf_counter()
                 rebuild_activity_months(cursor, org.pk, Tool.CURSOR, start, end)
                 months = time.perf_counter() - t
-            line += f" (of which running totals {running:.2f}s, activity months {months:.2f}s)"
+            line += f" (of which carried running totals {running:.2f}s, activity months {months:.2f}s)"
         print(line, flush=True)
 
 

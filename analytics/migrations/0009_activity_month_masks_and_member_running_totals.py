@@ -1,6 +1,8 @@
 """The rollups the pages' cold reads use: per-month activity bitmasks (distinct active people
 over any window, per organization and per team) and the member rollup's running totals (a
-range's per-member sums by index). Fills both for the data synced before them.
+range's per-member sums by index). Fills the bitmasks for the data synced before them; the
+running-total columns are not filled any more: 0010 builds MemberRunningTotal from the
+rollup's own counters and 0013 drops them.
 
 The backfill runs the services' own statements (raw SQL over table names: the same code a
 refresh runs), once per organization and tool; re-running is harmless (rebuild, not add).
@@ -12,20 +14,14 @@ from django.db import migrations, models
 
 def backfill(apps, schema_editor):
     from analytics.services.activity_months import rebuild_activity_months
-    from analytics.services.rollups import running_totals_sql
 
     ToolDay = apps.get_model("analytics", "ToolDay")
-    MemberDailyRollup = apps.get_model("analytics", "MemberDailyRollup")
     spans = ToolDay.objects.values("organization_id", "tool").annotate(
         first=models.Min("day"), last=models.Max("day")
     )
-    firsts = MemberDailyRollup.objects.values("organization_id").annotate(first=models.Min("day"))
     with schema_editor.connection.cursor() as cursor:
         for span in spans.order_by():
             rebuild_activity_months(cursor, span["organization_id"], span["tool"], span["first"], span["last"])
-        sql = running_totals_sql(MemberDailyRollup._meta.db_table)
-        for row in firsts.order_by():
-            cursor.execute(sql, {"org": row["organization_id"], "start": row["first"]})
 
 
 class Migration(migrations.Migration):

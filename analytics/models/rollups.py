@@ -48,7 +48,7 @@ class OrgDailyRollup(RollupCounters):
         constraints = [models.UniqueConstraint(fields=["organization", "day"], name="uniq_org_daily_rollup")]
 
 
-# The member table's counters, also kept as running totals per member (see MemberDailyRollup).
+# The member table's counters, also kept as running totals per member (MemberRunningTotal).
 RUNNING_COUNTERS = (
     "agent_requests", "chat_requests", "composer_requests", "cmdk_usages", "tabs_shown",
     "tabs_accepted", "accepts", "rejects", "total_lines_added", "accepted_lines_added",
@@ -57,33 +57,13 @@ RUNNING_COUNTERS = (
 
 
 class MemberDailyRollup(RollupCounters):
-    """Per organization per member per day.
-
-    The `running_*` columns are the member's totals over every day up to and including this
-    one (and `last_active_day` the latest active day so far), so a range's sums are two rows
-    per member: the running totals at the member's latest row on or before the range's end,
-    minus those at their latest row before its start (the member table reads them by index,
-    whatever the range's length). Kept up to date by `refresh_rollups`.
-    """
+    """Per organization per member per day. A range's per-member sums are read from
+    MemberRunningTotal, this table's running totals carried forward per day."""
 
     member = models.ForeignKey(CursorMember, on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
     is_active = models.BooleanField(default=False)
     top_model = models.CharField(max_length=100, blank=True)
-    running_active_days = models.IntegerField(default=0, db_default=0)
-    last_active_day = models.DateField(null=True)
-    running_agent_requests = models.BigIntegerField(default=0, db_default=0)
-    running_chat_requests = models.BigIntegerField(default=0, db_default=0)
-    running_composer_requests = models.BigIntegerField(default=0, db_default=0)
-    running_cmdk_usages = models.BigIntegerField(default=0, db_default=0)
-    running_tabs_shown = models.BigIntegerField(default=0, db_default=0)
-    running_tabs_accepted = models.BigIntegerField(default=0, db_default=0)
-    running_accepts = models.BigIntegerField(default=0, db_default=0)
-    running_rejects = models.BigIntegerField(default=0, db_default=0)
-    running_total_lines_added = models.BigIntegerField(default=0, db_default=0)
-    running_accepted_lines_added = models.BigIntegerField(default=0, db_default=0)
-    running_usage_events = models.BigIntegerField(default=0, db_default=0)
-    running_spend_cents = models.DecimalField(max_digits=20, decimal_places=6, default=0, db_default=0)
 
     class Meta:
         constraints = [
@@ -95,8 +75,8 @@ class MemberDailyRollup(RollupCounters):
 class MemberRunningTotal(OrgOwned):
     """MemberDailyRollup's running totals carried forward: one row per member per day on
     which the organization has any member rollup row, from the member's first row on, with
-    the totals (and `last_active_day`) of the member's latest rollup row on or before that
-    day, which is `last_row_day`.
+    the member's totals (RUNNING_COUNTERS, active days, `last_active_day`) over every rollup
+    row up to that day; `last_row_day` is the day of the latest of those rows.
 
     So the member table's two ends are each one day's rows, read by (organization, day) and
     stored together (a refresh writes them ordered by day): a range's sums are the rows of

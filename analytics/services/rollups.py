@@ -2,9 +2,8 @@
 
 `refresh_rollups` deletes the organization's rollup rows for the days given and rebuilds
 them from DailyUsage, UsageEvent and CursorMember with three INSERT … SELECT statements,
-then brings the member rows' running totals up to date from the first day refreshed on,
-and rewrites the member rows' carried-forward copy (MemberRunningTotal) from that day on,
-inside one transaction: rollups are derived data, so rebuilding is idempotent and a
+then rewrites the members' running totals carried forward per day (MemberRunningTotal) from
+the first day refreshed on, inside one transaction: rollups are derived data, so rebuilding is idempotent and a
 reader never sees a half-refreshed day. Portable SQL (PostgreSQL in production and tests,
 SQLite in the embedded demo). Every statement is scoped by organization_id.
 """
@@ -108,52 +107,25 @@ def _model_rollup_sql() -> str:
     """  # nosec B608  # identifiers from model metadata and code constants; every value is a bound parameter
 
 
-def running_totals_sql(table: str = "analytics_memberdailyrollup") -> str:
-    """Set the running totals (models.rollups.RUNNING_COUNTERS, active days, last active day)
-    of every member rollup row on or after %(start)s: each member's totals at their latest row
-    before %(start)s (unchanged by the refresh) plus a running sum over the rows from then on.
-    Cost: the rows from %(start)s to the latest day, plus one index probe per member."""
-    run = "OVER (PARTITION BY r.member_id ORDER BY r.day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
-    window_cols = ",\n".join(f"SUM(r.{c}) {run} AS run_{c}" for c in RUNNING_COUNTERS)
-    sets = ",\n".join(f"running_{c} = COALESCE(b.running_{c}, 0) + w.run_{c}" for c in RUNNING_COUNTERS)
-    return f"""
-        UPDATE {table} SET
-            running_active_days = COALESCE(b.running_active_days, 0) + w.run_active_days,
-            last_active_day = COALESCE(w.run_last_active, b.last_active_day),
-            {sets}
-        FROM (
-            SELECT r.id, r.member_id,
-                   SUM(CASE WHEN r.is_active THEN 1 ELSE 0 END) {run} AS run_active_days,
-                   MAX(CASE WHEN r.is_active THEN r.day END) {run} AS run_last_active,
-                   {window_cols}
-            FROM {table} r
-            WHERE r.organization_id = %(org)s AND r.day >= %(start)s
-        ) w
-        JOIN (
-            SELECT q.member_id,
-                   (SELECT MAX(p.day) FROM {table} p
-                    WHERE p.organization_id = %(org)s AND p.member_id = q.member_id AND p.day < %(start)s) AS day
-            FROM (SELECT DISTINCT member_id FROM {table} WHERE organization_id = %(org)s AND day >= %(start)s) q
-        ) base ON base.member_id = w.member_id
-        LEFT JOIN {table} b ON b.organization_id = %(org)s AND b.member_id = base.member_id AND b.day = base.day
-        WHERE {table}.id = w.id
-    """  # nosec B608  # identifiers from model metadata and code constants; every value is a bound parameter
-
-
 def rewrite_running_days(cursor, organization_id: int, start: date) -> None:
-    """Rewrite MemberRunningTotal from ``start`` on (run after `running_totals_sql`).
+    """Rewrite MemberRunningTotal from ``start`` on: the member rollup's running totals
+    (RUNNING_COUNTERS, active days, the last active day) carried forward per day.
 
     Its rows from ``start`` are deleted, then rewritten one day at a time, in day order, for
-    every day from ``start`` on that has member rollup rows: a member's row is their rollup row
-    of that day if they have one (`last_row_day` = that day), else their carried row of the
-    table's previous day. So members with no row yet get none, and each day's rows are stored
-    together. Each day's statement reads two days' rows by (organization, day) index, whatever
-    the history (one big statement over every day let the planner hash-join the whole rollup
-    table twice: 2 s for one day at 5,000 seats).
+    every day from ``start`` on that has member rollup rows: a member's row is their carried
+    row of the table's previous day plus their rollup row of that day, if any (`last_row_day`
+    is the day of their latest rollup row). Members with no rollup row yet get none. Each
+    day is one GROUP BY over two days' rows read by (organization, day) index, no join, so
+    the plan does not depend on statistics a backfill has not gathered yet (a NOT EXISTS ran
+    as a nested loop on just-filled tables: 30 s for 30 days at 1,000 members), and each
+    day's rows are stored together.
     """
     rollup, totals = MemberDailyRollup._meta.db_table, MemberRunningTotal._meta.db_table
-    names = ["last_active_day", "running_active_days", *(f"running_{c}" for c in RUNNING_COUNTERS)]
-    columns, own, carried = (", ".join(f"{prefix}{c}" for c in names) for prefix in ("", "r.", "t."))
+    counters = [f"running_{c}" for c in RUNNING_COUNTERS]
+    columns = ", ".join(["last_row_day", "last_active_day", "running_active_days", *counters])
+    sums = ", ".join(f"SUM(u.{c})" for c in counters)
+    own = ", ".join(f"r.{c} AS {rc}" for c, rc in zip(RUNNING_COUNTERS, counters, strict=True))
+    carried = ", ".join(f"t.{c}" for c in counters)
     org = organization_id
     delete = f"DELETE FROM {totals} WHERE organization_id = %s AND day >= %s"  # nosec B608  # table name from model metadata; values are bound parameters
     cursor.execute(delete, [org, start])
@@ -163,47 +135,25 @@ def rewrite_running_days(cursor, organization_id: int, start: date) -> None:
     days_sql = f"SELECT DISTINCT day FROM {rollup} WHERE organization_id = %s AND day >= %s ORDER BY day"  # nosec B608  # table name from model metadata; values are bound parameters
     cursor.execute(days_sql, [org, start])
     days = [row[0] for row in cursor.fetchall()]
-    if connection.vendor == "postgresql":
-        # Both days' rows, the member's newest first: a sort of two days' rows, whatever the
-        # planner believes of tables a backfill has just filled (with no statistics yet it
-        # chose a nested-loop anti-join for NOT EXISTS: a second per day at 1,000 members).
-        insert = f"""
-            INSERT INTO {totals} (organization_id, member_id, day, last_row_day, {columns})
-            SELECT DISTINCT ON (u.member_id) %s, u.member_id, %s, u.last_row_day, {columns}
-            FROM (
-                SELECT r.member_id, r.day AS last_row_day, {own} FROM {rollup} r
-                WHERE r.organization_id = %s AND r.day = %s
-                UNION ALL
-                SELECT t.member_id, t.last_row_day, {carried} FROM {totals} t
-                WHERE t.organization_id = %s AND t.day = %s
-            ) u
-            ORDER BY u.member_id, u.last_row_day DESC
-        """  # nosec B608  # identifiers from model metadata and code constants; every value is a bound parameter
-
-        def params(day, previous):
-            return [org, day, org, day, org, previous]
-
-    else:  # SQLite (the embedded mode) has no DISTINCT ON; it probes the NOT EXISTS by index
-        insert = f"""
-            INSERT INTO {totals} (organization_id, member_id, day, last_row_day, {columns})
-            SELECT r.organization_id, r.member_id, r.day, r.day, {own}
+    insert = f"""
+        INSERT INTO {totals} (organization_id, member_id, day, {columns})
+        SELECT %s, u.member_id, %s, MAX(u.last_row_day), MAX(u.last_active_day),
+               SUM(u.running_active_days), {sums}
+        FROM (
+            SELECT r.member_id, r.day AS last_row_day,
+                   CASE WHEN r.is_active THEN r.day END AS last_active_day,
+                   CASE WHEN r.is_active THEN 1 ELSE 0 END AS running_active_days, {own}
             FROM {rollup} r
             WHERE r.organization_id = %s AND r.day = %s
             UNION ALL
-            SELECT t.organization_id, t.member_id, %s, t.last_row_day, {carried}
+            SELECT t.member_id, t.last_row_day, t.last_active_day, t.running_active_days, {carried}
             FROM {totals} t
             WHERE t.organization_id = %s AND t.day = %s
-              AND NOT EXISTS (
-                  SELECT 1 FROM {rollup} x
-                  WHERE x.organization_id = %s AND x.day = %s AND x.member_id = t.member_id
-              )
-        """  # nosec B608  # identifiers from model metadata and code constants; every value is a bound parameter
-
-        def params(day, previous):
-            return [org, day, day, org, previous, org, day]
-
+        ) u
+        GROUP BY u.member_id
+    """  # nosec B608  # identifiers from model metadata and code constants; every value is a bound parameter
     for day in days:
-        cursor.execute(insert, params(day, previous))
+        cursor.execute(insert, [org, day, org, day, org, previous])
         previous = day
 
 
@@ -226,5 +176,4 @@ def refresh_rollups(organization_id: int, start: date, end: date) -> None:
         cursor.execute(_member_rollup_sql(), [org, org, *window, org, *window])
         cursor.execute(_org_rollup_sql(), [org, seats, org, *window])
         cursor.execute(_model_rollup_sql(), [org, org, *window])
-        cursor.execute(running_totals_sql(MemberDailyRollup._meta.db_table), {"org": org, "start": start})
         rewrite_running_days(cursor, org, start)
